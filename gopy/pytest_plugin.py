@@ -1,0 +1,1 @@
+"""pytest plugin for .gopy test files (placeholder until it lands)."""
