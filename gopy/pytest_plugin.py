@@ -1,1 +1,198 @@
-"""pytest plugin for .gopy test files (placeholder until it lands)."""
+"""pytest plugin: collect ``test_*.gopy`` files and run their tests under gopy's supervisor.
+
+A ``.gopy`` test module is compiled by gopy's compiler (with pytest's
+assertion rewriting applied to the lowered AST, so ``assert a == b`` shows both
+values) and collected like a Python test module. Coroutine test functions run
+under ``gopy.run_supervised``: a deadlocked test fails with Go's deadlock
+report instead of hanging, and a goroutine's panic fails the test with its
+report. Plain test functions are called directly.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import importlib
+import importlib.abc
+import importlib.util
+import inspect
+import sys
+import types
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+__all__ = ["GopyModule", "pytest_collect_file"]
+
+_SUFFIX = ".gopy"
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> GopyModule | None:
+    """Collect ``test_*.gopy`` files (pytest hook)."""
+    if file_path.suffix == _SUFFIX and file_path.name.startswith("test_"):
+        return GopyModule.from_parent(parent, path=file_path)
+    return None
+
+
+class GopyModule(pytest.Module):
+    """A ``.gopy`` test module.
+
+    ``obj`` is a stand-in for the real module: the same namespace, except that
+    coroutine functions (and coroutine methods of test classes) are replaced by
+    synchronous wrappers that run them under ``gopy.run_supervised``. The real
+    module, registered in ``sys.modules``, is untouched, so test code that calls
+    its own helpers sees the originals. Because pytest sees plain functions,
+    other asyncio plugins (pytest-asyncio) leave gopy tests alone.
+    """
+
+    def _getobj(self) -> types.ModuleType:
+        module = _import_gopy_test_module(self.path, self.config, self)
+        return _supervised_view(module)
+
+
+class _GopyTestLoader(importlib.abc.Loader):
+    """Loads one ``.gopy`` test module, rewriting its asserts the way pytest does."""
+
+    def __init__(self, path: Path, config: pytest.Config) -> None:
+        self.path = path
+        self.config = config
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
+        return None
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        exec(self.get_code(), module.__dict__)
+
+    def get_code(self) -> types.CodeType:
+        """Compile the file; raises ``SyntaxError`` (``GopySyntaxError``) for bad source."""
+        from gopy import _compiler
+
+        data = self.path.read_bytes()
+        filename = str(self.path)
+        if self.config.getoption("assertmode", "rewrite") != "rewrite":
+            return _compiler.compile_source(data, filename, "exec")
+        from _pytest.assertion.rewrite import rewrite_asserts
+
+        tree: ast.Module = _compiler.parse(
+            importlib.util.decode_source(data), filename, "exec"
+        )
+        rewrite_asserts(tree, data, filename, self.config)
+        return compile(tree, filename, "exec", dont_inherit=True)
+
+
+def _import_gopy_test_module(
+    path: Path, config: pytest.Config, node: pytest.Collector
+) -> types.ModuleType:
+    """Import ``path`` as pytest's default import mode ("prepend") would."""
+    root, name = _package_root_and_name(path)
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    existing = sys.modules.get(name)
+    if existing is not None:
+        existing_file = getattr(existing, "__file__", None)
+        if existing_file is not None and Path(existing_file).resolve() == path.resolve():
+            return existing
+        raise node.CollectError(
+            "import file mismatch:\n"
+            f"imported module {name!r} has this __file__ attribute:\n"
+            f"  {existing_file}\n"
+            "which is not the same as the test file we want to collect:\n"
+            f"  {path}\n"
+            "HINT: use a unique basename for your test file modules"
+        )
+    loader = _GopyTestLoader(path, config)
+    spec = importlib.util.spec_from_file_location(name, path, loader=loader)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        if spec.parent:
+            importlib.import_module(spec.parent)
+        loader.exec_module(module)
+    except SyntaxError as exc:
+        del sys.modules[name]
+        raise node.CollectError(_format_exception_only(exc)) from exc
+    except pytest.skip.Exception as exc:
+        del sys.modules[name]
+        if exc.allow_module_level:
+            raise
+        raise node.CollectError(
+            "Using pytest.skip outside of a test will skip the entire module. "
+            "If that's your intention, pass `allow_module_level=True`."
+        ) from exc
+    except Exception as exc:
+        del sys.modules[name]
+        info = pytest.ExceptionInfo.from_exception(exc)
+        raise node.CollectError(
+            f"{type(exc).__name__} while importing test module '{path}'.\n"
+            "Traceback:\n"
+            f"{info.getrepr(style='short')}"
+        ) from exc
+    return module
+
+
+def _package_root_and_name(path: Path) -> tuple[Path, str]:
+    """The first directory above ``path`` that is not a package, and the dotted module name."""
+    parts = [path.stem]
+    directory = path.parent.resolve()
+    while any((directory / init).is_file() for init in ("__init__.py", "__init__.gopy")):
+        parts.append(directory.name)
+        directory = directory.parent
+    return directory, ".".join(reversed(parts))
+
+
+def _format_exception_only(exc: BaseException) -> str:
+    import traceback
+
+    return "".join(traceback.format_exception_only(exc)).rstrip("\n")
+
+
+def _supervised_view(module: types.ModuleType) -> types.ModuleType:
+    """A copy of ``module``'s namespace with coroutine tests wrapped for supervision."""
+    view = types.ModuleType(module.__name__, module.__doc__)
+    view.__dict__.update(module.__dict__)
+    for name, value in module.__dict__.items():
+        if inspect.iscoroutinefunction(value):
+            setattr(view, name, _supervised(value))
+        elif isinstance(value, type) and value.__module__ == module.__name__:
+            setattr(view, name, _supervised_class(value))
+    return view
+
+
+def _supervised_class(cls: type) -> type:
+    """``cls``, or a subclass of it whose coroutine methods run under supervision."""
+    wrapped: dict[str, Any] = {}
+    for name in dir(cls):
+        static = inspect.getattr_static(cls, name)
+        if isinstance(static, staticmethod) and inspect.iscoroutinefunction(static.__func__):
+            wrapped[name] = staticmethod(_supervised(static.__func__))
+        elif inspect.iscoroutinefunction(static):
+            wrapped[name] = _supervised(static)
+    if not wrapped:
+        return cls
+    wrapped["__module__"] = cls.__module__
+    wrapped["__qualname__"] = cls.__qualname__
+    wrapped["__doc__"] = cls.__doc__
+    try:
+        return type(cls)(cls.__name__, (cls,), wrapped)
+    except TypeError:  # a class that can't be subclassed can't hold test methods either
+        return cls
+
+
+def _supervised(func: Callable[..., Any]) -> Callable[..., Any]:
+    """A plain function that runs the coroutine function ``func`` under ``gopy.run_supervised``."""
+
+    @functools.wraps(func)
+    def run_gopy_test(*args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True
+        import gopy
+
+        try:
+            return gopy.run_supervised(lambda: func(*args, **kwargs))
+        except (gopy.Deadlock, gopy.GoroutinePanic) as exc:
+            report = getattr(exc, "report", None) or str(exc)
+            pytest.fail(report, pytrace=False)
+
+    return run_gopy_test
