@@ -1,6 +1,473 @@
-# placeholder until the runtime lands (owner: runtime/channels)
-class ChannelClosed(Exception): pass
-def _todo(*a, **k): raise NotImplementedError
-class chan:
-    def __class_getitem__(cls, item): return cls
-send = recv = recv_ok = close = cap = range_of = _todo
+"""Go's channels on asyncio: direct hand-off, a FIFO buffer, close, nil.
+
+A channel is one state object, like Go's ``hchan``: a buffer deque, a deque
+of parked senders and a deque of parked receivers. Waiter entries are tuples:
+
+* receivers: ``(future, index)``
+* senders: ``(future, value, index)``
+
+``index`` is ``None`` for a plain ``send``/``recv``; for a ``select`` it is the
+case's position, and the one future is shared by all the select's entries.
+Whoever completes a parked operation removes the entry and resolves its
+future: a plain receiver gets the value (or ``_CLOSED``), a plain sender
+``None``, a select ``(index, value, ok)``.
+
+Invariants:
+
+* An entry whose future is done is dead (its task was cancelled, or its
+  select already committed on another channel): anyone who pops it skips it,
+  and its owner removes it when it resumes, so none is left behind.
+* Live receivers are parked only while the buffer is empty and no live
+  sender is parked; live senders only while the buffer is full.
+* Operations that can complete at once do so without a future and without
+  yielding to the event loop.
+
+Cancellation: a task cancelled after its parked operation was completed by
+the other side (its future already holds a result) returns that result
+normally. The cancellation is not lost: ``_redeliver_cancel`` cancels the task
+again at its next suspension point unless, by then, the request was withdrawn
+with ``Task.uncancel()`` (which is what ``asyncio.timeout()`` does when its
+body completed, so the timeout exits cleanly as for any completed body).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator, Coroutine, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Generic, NoReturn, TypeVar, overload
+
+from gopy._park import parked
+
+__all__ = [
+    "chan",
+    "ChannelClosed",
+    "send",
+    "recv",
+    "recv_ok",
+    "close",
+    "cap",
+    "range_of",
+]
+
+T = TypeVar("T")
+
+_get_running_loop = asyncio.get_running_loop
+_current_task = asyncio.current_task
+_CancelledError = asyncio.CancelledError
+
+
+class ChannelClosed(Exception):
+    """Go's channel panics: send on closed channel, close of closed or nil channel."""
+
+
+class _Sentinel:
+    """A named marker object."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __repr__(self) -> str:
+        return self._name
+
+
+#: The result a plain parked receiver gets when the channel is closed.
+_CLOSED: Any = _Sentinel("<closed>")
+#: ``_recv_nowait`` / ``_send_nowait``: the operation would block.
+_BLOCK: Any = _Sentinel("<would block>")
+
+
+def _redeliver_cancel(task: asyncio.Task[Any], requests: int, msg: Any) -> None:
+    """Cancel ``task`` again unless its absorbed cancellation was withdrawn."""
+    # ``requests`` is task.cancelling() when the cancellation was absorbed. Fewer
+    # now means someone (asyncio.timeout's exit) withdrew it; more means a newer
+    # request is already on its way to the task.
+    if not task.done() and task.cancelling() == requests:
+        task.uncancel()  # keep the count: this is the same request, delivered late
+        task.cancel(msg)
+
+
+def _absorb_cancel(task: asyncio.Task[Any] | None, exc: BaseException) -> None:
+    """The operation completed although ``task`` was cancelled: deliver it later."""
+    if task is None:
+        return
+    requests = task.cancelling()
+    if requests:
+        msg = exc.args[0] if exc.args else None
+        task.get_loop().call_soon(_redeliver_cancel, task, requests, msg)
+
+
+def _discard(queue: deque[Any], entry: Any) -> None:
+    """Remove ``entry`` from ``queue`` if a counterpart has not popped it already."""
+    try:
+        queue.remove(entry)
+    except ValueError:
+        pass
+
+
+async def _block_forever(reason: str) -> NoReturn:
+    """Park the current task for good (a nil channel, an empty select)."""
+    fut = _get_running_loop().create_future()
+    task = _current_task()
+    parked[task] = reason  # type: ignore[index]
+    try:
+        await fut
+    finally:
+        del parked[task]  # type: ignore[arg-type]
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class chan(Generic[T]):
+    """A Go channel: ``chan()`` is unbuffered (rendezvous), ``chan(n)`` holds n values."""
+
+    __slots__ = ("_cap", "_buf", "_senders", "_receivers", "_closed")
+
+    def __init__(self, capacity: int = 0) -> None:
+        if capacity.__index__() < 0:
+            raise ValueError("makechan: size out of range")
+        self._cap: int = capacity.__index__()
+        self._buf: deque[T] = deque()
+        self._senders: deque[tuple[asyncio.Future[Any], T, int | None]] = deque()
+        self._receivers: deque[tuple[asyncio.Future[Any], int | None]] = deque()
+        self._closed: bool = False
+
+    # -- introspection ---------------------------------------------------
+
+    @property
+    def cap(self) -> int:
+        """The capacity (0 for an unbuffered channel)."""
+        return self._cap
+
+    @property
+    def closed(self) -> bool:
+        """Whether ``close`` was called."""
+        return self._closed
+
+    def __len__(self) -> int:
+        return len(self._buf)
+
+    def __repr__(self) -> str:
+        senders = sum(1 for e in self._senders if not e[0].done())
+        receivers = sum(1 for e in self._receivers if not e[0].done())
+        state = "closed" if self._closed else "open"
+        return (
+            f"<chan cap={self._cap} len={len(self._buf)} "
+            f"waiting senders={senders} receivers={receivers} {state}>"
+        )
+
+    # -- non-blocking halves (shared with select and timers) -------------
+
+    def _send_nowait(self, value: T) -> bool:
+        """Send if that needs no waiting; ``False`` if the sender would block."""
+        if self._closed:
+            raise ChannelClosed("send on closed channel")
+        receivers = self._receivers
+        while receivers:
+            fut, index = receivers.popleft()
+            if fut.done():
+                continue
+            fut.set_result(value if index is None else (index, value, True))
+            return True
+        if len(self._buf) < self._cap:
+            self._buf.append(value)
+            return True
+        return False
+
+    def _recv_nowait(self) -> Any:
+        """Receive if that needs no waiting: a value, ``_CLOSED`` or ``_BLOCK``."""
+        buf = self._buf
+        if buf:
+            value = buf.popleft()
+            if self._senders:
+                self._refill()
+            return value
+        senders = self._senders
+        while senders:
+            fut, value, index = senders.popleft()
+            if fut.done():
+                continue
+            fut.set_result(None if index is None else (index, None, True))
+            return value
+        if self._closed:
+            return _CLOSED
+        return _BLOCK
+
+    def _refill(self) -> None:
+        """A slot just freed in a full buffer: move the first parked sender's value in."""
+        senders = self._senders
+        while senders:
+            fut, value, index = senders.popleft()
+            if fut.done():
+                continue
+            self._buf.append(value)
+            fut.set_result(None if index is None else (index, None, True))
+            return
+
+    def _recv_ready(self) -> bool:
+        """Whether a receive would complete at once (drops dead senders at the head)."""
+        if self._buf or self._closed:
+            return True
+        senders = self._senders
+        while senders and senders[0][0].done():
+            senders.popleft()
+        return bool(senders)
+
+    def _send_ready(self) -> bool:
+        """Whether a send would complete (or raise) at once."""
+        if self._closed or len(self._buf) < self._cap:
+            return True
+        receivers = self._receivers
+        while receivers and receivers[0][0].done():
+            receivers.popleft()
+        return bool(receivers)
+
+    # -- blocking operations ---------------------------------------------
+
+    async def send(self, value: T) -> None:
+        """Send ``value``; wait for a receiver (unbuffered) or for buffer space."""
+        if self._closed:
+            raise ChannelClosed("send on closed channel")
+        receivers = self._receivers
+        while receivers:
+            fut, index = receivers.popleft()
+            if fut.done():
+                continue
+            fut.set_result(value if index is None else (index, value, True))
+            return
+        if len(self._buf) < self._cap:
+            self._buf.append(value)
+            return
+        # Slow path: park until a receiver takes the value or the channel closes.
+        fut = _get_running_loop().create_future()
+        entry = (fut, value, None)
+        self._senders.append(entry)
+        task = _current_task()
+        parked[task] = "chan send"  # type: ignore[index]
+        try:
+            await fut
+        except _CancelledError as exc:
+            if not fut.done() or fut.cancelled():
+                _discard(self._senders, entry)
+                raise
+            if fut.exception() is not None:  # closed meanwhile: the send did not happen
+                raise
+            # The value was taken before the cancellation landed: the send happened.
+            _absorb_cancel(task, exc)
+        finally:
+            del parked[task]  # type: ignore[arg-type]
+
+    async def recv(self) -> T | None:
+        """Receive a value; ``None`` at once when the channel is closed and drained."""
+        buf = self._buf
+        if buf:
+            value = buf.popleft()
+            if self._senders:
+                self._refill()
+            return value
+        senders = self._senders
+        while senders:
+            fut, value, index = senders.popleft()
+            if fut.done():
+                continue
+            fut.set_result(None if index is None else (index, None, True))
+            return value
+        if self._closed:
+            return None
+        value = await self._park_recv()
+        return None if value is _CLOSED else value
+
+    async def recv_ok(self) -> tuple[T | None, bool]:
+        """Receive ``(value, True)``, or ``(None, False)`` once closed and drained."""
+        value = self._recv_nowait()
+        if value is _BLOCK:
+            value = await self._park_recv()
+        if value is _CLOSED:
+            return None, False
+        return value, True
+
+    async def _park_recv(self) -> Any:
+        """Slow path of a receive: park until a value arrives or the channel closes."""
+        fut = _get_running_loop().create_future()
+        entry = (fut, None)
+        self._receivers.append(entry)
+        task = _current_task()
+        parked[task] = "chan receive"  # type: ignore[index]
+        try:
+            return await fut
+        except _CancelledError as exc:
+            if not fut.done() or fut.cancelled():
+                _discard(self._receivers, entry)
+                raise
+            # A value was handed over before the cancellation landed: return it.
+            _absorb_cancel(task, exc)
+            return fut.result()
+        finally:
+            del parked[task]  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        """Close: parked receivers get ``(None, False)``, parked senders raise."""
+        if self._closed:
+            raise ChannelClosed("close of closed channel")
+        self._closed = True
+        receivers = self._receivers
+        while receivers:
+            fut, index = receivers.popleft()
+            if not fut.done():
+                fut.set_result(_CLOSED if index is None else (index, None, False))
+        senders = self._senders
+        while senders:
+            fut = senders.popleft()[0]
+            if not fut.done():
+                fut.set_exception(ChannelClosed("send on closed channel"))
+
+    # -- iteration ---------------------------------------------------------
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        buf = self._buf
+        if buf:
+            value = buf.popleft()
+            if self._senders:
+                self._refill()
+            return value
+        value = self._recv_nowait()
+        if value is _BLOCK:
+            value = await self._park_recv()
+        if value is _CLOSED:
+            raise StopAsyncIteration
+        return value
+
+    def __iter__(self) -> NoReturn:
+        raise TypeError(
+            "cannot range over a channel in a plain function: "
+            "receiving waits, so use 'async def' (and 'async for')"
+        )
+
+
+# -- the module-level operations the syntax lowers to (None is the nil channel)
+
+
+def send(ch: chan[T] | None, value: T) -> Coroutine[Any, Any, None]:
+    """``ch <- value``: ``await gopy.send(ch, value)``."""
+    if ch is None:
+        return _block_forever("chan send (nil chan)")
+    return ch.send(value)
+
+
+def recv(ch: chan[T] | None) -> Coroutine[Any, Any, T | None]:
+    """``<-ch``: ``await gopy.recv(ch)``."""
+    if ch is None:
+        return _block_forever("chan receive (nil chan)")
+    return ch.recv()
+
+
+def recv_ok(ch: chan[T] | None) -> Coroutine[Any, Any, tuple[T | None, bool]]:
+    """``v, ok = <-ch``: ``await gopy.recv_ok(ch)``."""
+    if ch is None:
+        return _block_forever("chan receive (nil chan)")
+    return ch.recv_ok()
+
+
+def close(ch: chan[Any] | None) -> None:
+    """Go's ``close(ch)``."""
+    if ch is None:
+        raise ChannelClosed("close of nil channel")
+    ch.close()
+
+
+def cap(ch: chan[Any] | None) -> int:
+    """Go's ``cap(ch)``; ``cap(None) == 0``."""
+    if ch is None:
+        return 0
+    return ch._cap
+
+
+# -- range -----------------------------------------------------------------
+
+
+class _AsyncIter(Generic[T]):
+    """Async iteration over a plain iterator."""
+
+    __slots__ = ("_it",)
+
+    def __init__(self, it: Iterator[T]) -> None:
+        self._it = it
+
+    def __aiter__(self) -> _AsyncIter[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        try:
+            return next(self._it)
+        except StopIteration:
+            raise StopAsyncIteration from None
+
+
+class _NilRange:
+    """``range`` over the nil channel: blocks forever."""
+
+    __slots__ = ()
+
+    def __aiter__(self) -> _NilRange:
+        return self
+
+    async def __anext__(self) -> NoReturn:
+        await _block_forever("chan receive (nil chan)")
+
+    def __iter__(self) -> NoReturn:
+        chan.__iter__(None)  # type: ignore[arg-type]
+
+
+class _Range:
+    """What ``for ... := range x`` iterates: sync- and async-iterable."""
+
+    __slots__ = ("_x", "_pairs")
+
+    def __init__(self, x: Any, pairs: bool) -> None:
+        self._x = x
+        self._pairs = pairs
+
+    def __iter__(self) -> Iterator[Any]:
+        x, pairs = self._x, self._pairs
+        tx = type(x)
+        if tx is list or tx is tuple or tx is str or tx is range:
+            return iter(enumerate(x)) if pairs else iter(range(len(x)))
+        if tx is dict:
+            return iter(x.items()) if pairs else iter(x)
+        if isinstance(x, int) and not isinstance(x, bool):
+            if pairs:
+                raise TypeError("range over int permits only one iteration variable")
+            return iter(range(x))
+        if isinstance(x, Mapping):
+            return iter(x.items()) if pairs else iter(x)
+        if isinstance(x, Sequence):
+            return iter(enumerate(x)) if pairs else iter(range(len(x)))
+        if isinstance(x, Iterable):
+            return iter(enumerate(x)) if pairs else iter(x)
+        raise TypeError(f"cannot range over {x!r} (type {tx.__name__})")
+
+    def __aiter__(self) -> _AsyncIter[Any]:
+        return _AsyncIter(self.__iter__())
+
+
+@overload
+def range_of(x: chan[T], pairs: bool = False) -> chan[T]: ...
+@overload
+def range_of(x: Any, pairs: bool = False) -> Any: ...
+
+
+def range_of(x: Any, pairs: bool = False) -> Any:
+    """The object behind ``for v := range x`` (see the architecture notes)."""
+    if type(x) is chan or isinstance(x, chan):
+        if pairs:
+            raise TypeError("range over channel permits only one iteration variable")
+        return x
+    if x is None:
+        if pairs:
+            raise TypeError("range over channel permits only one iteration variable")
+        return _NilRange()
+    return _Range(x, pairs)
