@@ -1,0 +1,238 @@
+"""The module passes that finish the Go constructs (``GoLowering.finish_module``).
+
+One scope-aware walk checks where channel operations and ``defer`` appear,
+turns a range loop into ``async for`` where it can await, and finds the
+prelude names a module reads without binding; then the functions that defer
+are wrapped, a program in main mode is wrapped in ``async def _main_module``,
+and the imports are inserted. A module that uses none of this is returned
+as it came.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import TYPE_CHECKING
+
+from gopy._lower_go import (
+    DEFERS,
+    MAIN_FUNCTION,
+    PRELUDE,
+    RUNTIME,
+    Pos,
+    at,
+    name,
+    pos_of,
+    runtime_attr,
+    runtime_call,
+)
+from gopy._lower_go_scopes import Scope, is_docstring, walk
+
+if TYPE_CHECKING:
+    from gopy._lower_go import GoLowering
+
+__all__ = ["finish"]
+
+_CONTEXT_MESSAGES = {
+    "recv": "channel receive outside async function (use 'async def')",
+    "send": "channel send outside async function (use 'async def')",
+    "select": "'select' outside async function (use 'async def')",
+}
+
+# A read of a prelude name is a Name token; this never misses one (a Name is
+# not preceded by '.' or a word character) and rules out most plain modules
+# before any walk.
+_PRELUDE_WORD = re.compile(r"(?<![\w.])(?:%s)\b" % "|".join(sorted(PRELUDE)))
+
+
+class _Finisher:
+    """The state of one ``finish`` run."""
+
+    def __init__(self, lowering: GoLowering, module: ast.Module) -> None:
+        self.lowering = lowering
+        self.module = module
+        self.main = lowering.mode == "main"
+        self.top = Scope("module", module, None, channel_ops=self.main)
+        self.errors: list[tuple[str, Pos]] = []
+        self.first_op: Pos | None = None
+        self.defers: dict[int, tuple[ast.FunctionDef | ast.AsyncFunctionDef, Pos]] = {}
+        self.prelude_reads: list[tuple[ast.Name, Scope]] = []
+        self.dropped: list[tuple[list[ast.AST], ast.Pass]] = []
+        # Names that bind nothing in the output; the nodes are kept so their ids stay unique.
+        self.skip = set(lowering.generated)
+        self.unbound: list[ast.AST] = []
+
+    def scan(self) -> None:
+        """The walk: check contexts, choose ``async for``, collect defers and reads."""
+        ops = self.lowering.ops
+        for node, scope, holder, index in walk(self.module, self.top, self.skip):
+            op = ops.get(id(node))
+            if op is not None:
+                if self.first_op is None:
+                    self.first_op = pos_of(node)
+                if op.kind in _CONTEXT_MESSAGES:
+                    if not scope.channel_ops:
+                        self.errors.append((_CONTEXT_MESSAGES[op.kind], op.error_pos))
+                elif op.kind == "range":
+                    if scope.channel_ops:
+                        assert holder is not None
+                        holder[index] = _async_for(node)  # type: ignore[arg-type]
+                elif op.kind == "defer":
+                    if isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        self.defers.setdefault(id(scope.node), (scope.node, op.error_pos))
+                    else:
+                        self.errors.append(("'defer' outside function", op.error_pos))
+            elif isinstance(node, ast.Name):
+                if node.id in PRELUDE and isinstance(node.ctx, ast.Load):
+                    self.prelude_reads.append((node, scope))
+            elif self.main and scope is self.top:
+                self.check_top_level(node, holder, index)
+
+    def check_top_level(self, node: ast.AST, holder: list[ast.AST] | None, index: int) -> None:
+        """Main mode: what the program's top level may not keep inside a function."""
+        if isinstance(node, ast.Return):
+            self.errors.append(("'return' outside function", pos_of(node)))
+        elif isinstance(node, (ast.Yield, ast.YieldFrom)):
+            self.errors.append(("'yield' outside function", pos_of(node)))
+        elif isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+            if holder is not self.module.body:
+                self.errors.append(
+                    ("'from ... import *' inside a block: move it to the top level", pos_of(node))
+                )
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            # An annotated name can't be global: keep the assignment, drop the annotation.
+            assert holder is not None
+            if node.value is not None:
+                holder[index] = at(ast.Assign([node.target], node.value, None), pos_of(node))
+            else:
+                holder[index] = at(ast.Pass(), pos_of(node))
+                self.dropped.append((holder, holder[index]))
+                self.skip.add(id(node.target))
+                self.unbound.append(node.target)
+
+    def raise_first_error(self) -> None:
+        """Report the error that comes first in the source."""
+        if self.errors:
+            msg, pos = min(self.errors, key=lambda e: e[1])
+            raise self.lowering.source.error(msg, *pos)
+
+    def free_prelude(self) -> list[str]:
+        """The prelude names the module reads without binding them, sorted."""
+        if self.top.star_import:
+            return []
+        return sorted({n.id for n, scope in self.prelude_reads if not scope.resolves(n.id)})
+
+    def wrap_defers(self) -> None:
+        """Wrap the body of each function that defers, once (its docstring stays first)."""
+        for function, pos in self.defers.values():
+            body = function.body
+            head = body[:1] if is_docstring(body[0]) else []
+            target = name(DEFERS, ast.Store(), pos)
+            item = ast.withitem(runtime_call("Defers", [], pos), target)
+            if isinstance(function, ast.AsyncFunctionDef):
+                wrapper: ast.stmt = ast.AsyncWith([item], body[len(head) :], None)
+            else:
+                wrapper = ast.With([item], body[len(head) :], None)
+            function.body = [*head, at(wrapper, pos)]
+
+    def wrap_program(self) -> Pos:
+        """Main mode: move the top level into ``async def _main_module()``."""
+        for holder, placeholder in self.dropped:
+            if any(stmt is not placeholder for stmt in holder):
+                holder[:] = [stmt for stmt in holder if stmt is not placeholder]
+        body = self.module.body
+        head = _head_length(body)
+        hoisted = [stmt for stmt in body[head:] if _is_star_import(stmt)]
+        rest = [stmt for stmt in body[head:] if not _is_star_import(stmt)]
+        if rest:
+            pos = (rest[0].lineno, rest[0].col_offset, rest[-1].end_lineno, rest[-1].end_col_offset)
+        elif body:
+            pos = pos_of(body[0])
+        else:
+            pos = (1, 0, 1, 0)
+        names = list(self.top.bindings)
+        inner: list[ast.stmt] = [at(ast.Global(names), pos)] if names else []
+        inner += rest or [at(ast.Pass(), pos)]
+        no_args = ast.arguments([], [], None, [], [], None, [])
+        function = at(ast.AsyncFunctionDef(MAIN_FUNCTION, no_args, inner, [], None, None), pos)
+        namespace = at(ast.Call(name("globals", ast.Load(), pos), [], []), pos)
+        run = runtime_call("run_program", [name(MAIN_FUNCTION, ast.Load(), pos), namespace], pos)
+        self.module.body = [*body[:head], *hoisted, function, at(ast.Expr(run), pos)]
+        return pos
+
+    def insert_imports(self, uses_runtime: bool, prelude: list[str], pos: Pos) -> None:
+        """``import gopy`` and ``from gopy import ...`` after the docstring and __future__."""
+        body = self.module.body
+        index = _head_length(body)
+        while index < len(body) and _is_star_import(body[index]):
+            index += 1
+        imports: list[ast.stmt] = []
+        if uses_runtime and not _imports_runtime(body[index:]):
+            imports.append(at(ast.Import([at(ast.alias(RUNTIME, None), pos)]), pos))
+        if prelude:
+            read = next(pos_of(n) for n, _ in self.prelude_reads if n.id == prelude[0])
+            aliases = [at(ast.alias(n, None), read) for n in prelude]
+            imports.append(at(ast.ImportFrom(RUNTIME, aliases, 0), read))
+        body[index:index] = imports
+
+
+def finish(lowering: GoLowering, module: ast.Module) -> ast.Module:
+    """Finish the Go constructs of ``module`` in place and return it."""
+    if not lowering.ops and lowering.mode == "exec" and not _may_read_prelude(lowering, module):
+        return module
+    finisher = _Finisher(lowering, module)
+    finisher.scan()
+    finisher.raise_first_error()
+    prelude = finisher.free_prelude()
+    if finisher.first_op is None and not prelude and not finisher.main:
+        return module
+    finisher.wrap_defers()
+    pos = finisher.first_op
+    if finisher.main:
+        pos = finisher.wrap_program()
+    if pos is None:
+        pos = pos_of(finisher.prelude_reads[0][0])
+    finisher.insert_imports(finisher.main or finisher.first_op is not None, prelude, pos)
+    return module
+
+
+def _may_read_prelude(lowering: GoLowering, module: ast.Module) -> bool:
+    if not _PRELUDE_WORD.search(lowering.source.text):
+        return False
+    return any(
+        isinstance(node, ast.Name) and node.id in PRELUDE and isinstance(node.ctx, ast.Load)
+        for node in ast.walk(module)
+    )
+
+
+def _async_for(loop: ast.For) -> ast.AsyncFor:
+    return at(ast.AsyncFor(loop.target, loop.iter, loop.body, loop.orelse, None), pos_of(loop))
+
+
+def _head_length(body: list[ast.stmt]) -> int:
+    """How many statements the docstring and the ``__future__`` imports take."""
+    index = 1 if body and is_docstring(body[0]) else 0
+    while (
+        index < len(body)
+        and isinstance(body[index], ast.ImportFrom)
+        and body[index].module == "__future__"  # type: ignore[attr-defined]
+    ):
+        index += 1
+    return index
+
+
+def _is_star_import(stmt: ast.stmt) -> bool:
+    return isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names)
+
+
+def _imports_runtime(body: list[ast.stmt]) -> bool:
+    """Whether the leading imports of ``body`` already include a plain ``import gopy``."""
+    for stmt in body:
+        if not isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            return False
+        if isinstance(stmt, ast.Import) and any(
+            a.name == RUNTIME and a.asname is None for a in stmt.names
+        ):
+            return True
+    return False
+
