@@ -186,13 +186,13 @@ def _supervised(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def run_gopy_test(*args: Any, **kwargs: Any) -> Any:
-        __tracebackhide__ = True
         import gopy
 
         try:
             return gopy.run_supervised(lambda: func(*args, **kwargs))
         except (gopy.Deadlock, gopy.GoroutinePanic) as exc:
-            report = getattr(exc, "report", None) or str(exc)
-            pytest.fail(report, pytrace=False)
+            report = exc.report
+        # Outside the except block: the report is the whole story, no chained traceback.
+        pytest.fail(report, pytrace=False)
 
     return run_gopy_test

@@ -1,0 +1,301 @@
+"""The pytest plugin (gopy/pytest_plugin.py), driven through pytest's `pytester`.
+
+Every run is a subprocess with a timeout, so that a plugin that let a
+deadlocked test hang would fail here instead of hanging the suite.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+TIMEOUT = 120
+
+
+def write(pytester: pytest.Pytester, name: str, source: str) -> None:
+    path = pytester.path / name
+    path.write_text(textwrap.dedent(source).lstrip("\n"), encoding="utf-8")
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", *args, timeout=TIMEOUT)
+
+
+def test_coroutine_and_plain_tests_pass(pytester: pytest.Pytester) -> None:
+    write(
+        pytester,
+        "test_basic.gopy",
+        """
+        async def test_round_trip():
+            ch := chan(1)
+            ch <- 41
+            assert <-ch + 1 == 42
+
+        async def test_goroutines_and_select():
+            results := chan()
+
+            async def square(x):
+                results <- x * x
+
+            for i := range 3:
+                go square(i)
+            got := []
+            for _ := range 3:
+                select:
+                    case v := <-results:
+                        got.append(v)
+            assert sorted(got) == [0, 1, 4]
+
+        def test_plain():
+            total := 0
+            for i, v := range [10, 20]:
+                total += i * v
+            assert total == 20
+        """,
+    )
+    result = run(pytester, "-v")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*test_basic.gopy::test_plain PASSED*"])
+
+
+def test_failing_assertion_shows_values_and_gopy_source(pytester: pytest.Pytester) -> None:
+    write(
+        pytester,
+        "test_fail.gopy",
+        """
+        def double(x):
+            return x * 2
+
+        async def test_wrong():
+            ch := chan(1)
+            ch <- 2
+            got := <-ch
+            assert double(got) == 5
+        """,
+    )
+    result = run(pytester)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            ">       assert double(got) == 5",
+            "E       assert 4 == 5",
+            "E        +  where 4 = double(2)",
+            "test_fail.gopy:8: AssertionError",
+        ]
+    )
+
+
+def test_traceback_points_at_gopy_lines_of_helpers(pytester: pytest.Pytester) -> None:
+    write(
+        pytester,
+        "test_trace.gopy",
+        """
+        async def fetch(ch):
+            v := <-ch
+            return v["missing"]
+
+        async def test_key_error():
+            ch := chan(1)
+            ch <- {}
+            await fetch(ch)
+        """,
+    )
+    result = run(pytester)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            ">           return v*missing*",
+            "E           KeyError: 'missing'",
+            "test_trace.gopy:3: KeyError",
+        ]
+    )
+
+
+def test_deadlocked_test_fails_with_the_report(pytester: pytest.Pytester) -> None:
+    write(
+        pytester,
+        "test_stuck.gopy",
+        """
+        async def test_never_sent():
+            ch := chan()
+            <-ch
+
+        async def test_after_it():
+            assert True
+        """,
+    )
+    result = run(pytester)
+    result.assert_outcomes(failed=1, passed=1)
+    result.stdout.fnmatch_lines(
+        ["*test_never_sent*", "*all goroutines are asleep - deadlock!*", "*chan receive*"]
+    )
+
+
+def test_goroutine_panic_fails_the_test(pytester: pytest.Pytester) -> None:
+    write(
+        pytester,
+        "test_panic.gopy",
+        """
+        async def explode(ch):
+            raise ValueError("kaboom")
+
+        async def test_panics():
+            ch := chan()
+            go explode(ch)
+            <-ch
+        """,
+    )
+    result = run(pytester)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*ValueError: kaboom*"])
+    assert "test_panic.gopy" in result.stdout.str()
+    assert "deadlock" not in result.stdout.str()
+
+
+def test_syntax_error_is_a_collection_error_with_file_and_line(pytester: pytest.Pytester) -> None:
+    write(
+        pytester,
+        "test_bad.gopy",
+        """
+        async def test_ok():
+            pass
+
+        async def test_broken():
+            x := := 1
+        """,
+    )
+    result = run(pytester)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR collecting test_bad.gopy*",
+            '*File "*test_bad.gopy", line 5*',
+            "*x := := 1*",
+            "*SyntaxError*",
+        ]
+    )
+
+
+def test_channel_operation_outside_async_def_is_a_collection_error(
+    pytester: pytest.Pytester,
+) -> None:
+    write(
+        pytester,
+        "test_sync_recv.gopy",
+        """
+        def test_sync():
+            ch := chan(1)
+            v := <-ch
+        """,
+    )
+    result = run(pytester)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(['*File "*test_sync_recv.gopy", line 3*', "*SyntaxError*async*"])
+
+
+def test_fixtures_parametrize_and_classes(pytester: pytest.Pytester) -> None:
+    write(
+        pytester,
+        "test_features.gopy",
+        """
+        import pytest
+
+        @pytest.fixture
+        def greeting():
+            return "hello"
+
+        async def test_fixture(greeting, tmp_path):
+            ch := chan(1)
+            ch <- greeting
+            (tmp_path / "out.txt").write_text(<-ch)
+            assert (tmp_path / "out.txt").read_text() == "hello"
+
+        @pytest.mark.parametrize("n", [0, 1, 5])
+        async def test_param(n):
+            ch := chan(n)
+            for i := range n:
+                ch <- i
+            close(ch)
+            got := [v async for v in ch]
+            assert got == list(range(n))
+
+        class TestGroup:
+            async def test_method(self):
+                ch := chan(1)
+                ch <- self
+                assert <-ch is self
+
+            def test_sync_method(self):
+                assert isinstance(self, TestGroup)
+        """,
+    )
+    result = run(pytester)
+    result.assert_outcomes(passed=6)
+
+
+def test_pytest_asyncio_auto_mode_does_not_take_over(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("pytest_asyncio")
+    write(
+        pytester,
+        "test_auto.gopy",
+        """
+        async def test_stuck():
+            <-chan()
+        """,
+    )
+    result = run(pytester, "-p", "asyncio", "-o", "asyncio_mode=auto")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*all goroutines are asleep - deadlock!*"])
+
+
+def test_only_test_files_are_collected_and_helpers_import(pytester: pytest.Pytester) -> None:
+    write(
+        pytester,
+        "helpers.gopy",
+        """
+        async def doubler(inp, out):
+            for v := range inp:
+                out <- v * 2
+            close(out)
+
+        def test_not_collected():
+            raise AssertionError("helpers.gopy is not a test file")
+        """,
+    )
+    write(
+        pytester,
+        "test_uses_helpers.gopy",
+        """
+        from helpers import doubler
+
+        async def test_pipeline():
+            inp := chan()
+            out := chan()
+            go doubler(inp, out)
+
+            async def feed():
+                for i := range 3:
+                    inp <- i
+                close(inp)
+
+            go feed()
+            assert [v async for v in out] == [0, 2, 4]
+        """,
+    )
+    result = run(pytester)
+    result.assert_outcomes(passed=1)
+
+
+def test_plain_assert_mode(pytester: pytest.Pytester) -> None:
+    write(
+        pytester,
+        "test_plain_assert.gopy",
+        """
+        async def test_wrong():
+            assert 1 + 1 == 3, "arithmetic"
+        """,
+    )
+    result = run(pytester, "--assert=plain")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["E       AssertionError: arithmetic"])
