@@ -1,0 +1,186 @@
+"""The import hook: ``import foo`` finds ``foo.gopy`` and caches its bytecode.
+
+A path hook puts a :class:`GopyFileFinder` (the standard ``FileFinder`` with
+``.gopy`` added after Python's own suffixes) on every directory of
+``sys.path``. In one directory ``foo.py`` (and an extension module or a
+sourceless ``foo.pyc``) keeps priority over ``foo.gopy``, as the earlier
+suffixes do among themselves, so adding gopy never changes which module an
+existing Python import finds.
+
+:class:`GopyLoader` is a ``SourceFileLoader``: CPython's own ``get_code``
+does the cache logic (``-B``, ``PYTHONPYCACHEPREFIX``, ``-O`` levels,
+``python -v`` messages), and ``get_data``/``set_data`` redirect its cache
+file to ``__pycache__/foo.cpython-311.gopy.pyc`` (``.gopy-main.pyc`` for the
+program that ``gopy run`` runs, which compiles differently). That file holds
+``b"gopy"``, a digest of the compiler's tag and gopy's version, then a
+standard timestamp ``.pyc``; the timestamp is the source's ``st_mtime_ns``
+(folded to 32 bits) so that an edit within the same second still
+invalidates it. A cache hit imports neither the compiler nor Lark.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from importlib.machinery import (
+    BYTECODE_SUFFIXES,
+    EXTENSION_SUFFIXES,
+    SOURCE_SUFFIXES,
+    ExtensionFileLoader,
+    FileFinder,
+    SourceFileLoader,
+    SourcelessFileLoader,
+)
+from importlib.util import cache_from_source
+from os import stat
+from types import CodeType
+from typing import Any, Callable
+
+__all__ = ["GOPY_SUFFIX", "GopyFileFinder", "GopyLoader", "MainLoader", "cache_path", "install"]
+
+GOPY_SUFFIX = ".gopy"
+
+_MARK = b"gopy"
+_DIGEST_SIZE = 16
+_digests: dict[str, bytes] = {}
+
+
+def _tag_digest() -> bytes:
+    """What a cache file must carry to have come from this compiler."""
+    from gopy._compiler import COMPILER_TAG as tag
+
+    digest = _digests.get(tag)
+    if digest is None:
+        from gopy import __version__
+
+        key = f"{tag}\0{__version__}".encode()
+        digest = _digests[tag] = hashlib.sha256(key).digest()[:_DIGEST_SIZE]
+    return digest
+
+
+def cache_path(source_path: str, mode: str = "exec") -> str | None:
+    """The bytecode cache file of a ``.gopy`` source compiled in ``mode``."""
+    try:
+        pyc = cache_from_source(source_path)
+    except NotImplementedError:  # sys.implementation.cache_tag is None
+        return None
+    suffix = ".gopy.pyc" if mode == "exec" else f".gopy-{mode}.pyc"
+    return pyc[: -len(".pyc")] + suffix
+
+
+def _user_syntax_error(exc: SyntaxError) -> SyntaxError:
+    """``exc`` as a plain ``SyntaxError``, so that it prints as CPython's do."""
+    from gopy._traceback import as_plain_syntax_error
+
+    return as_plain_syntax_error(exc)
+
+
+# Why this is compiled under importlib's file name: when an import fails,
+# CPython (import.c, remove_importlib_frames) drops every run of importlib
+# frames that ends in a frame named `_call_with_frames_removed`; that is how a
+# .py file's SyntaxError shows only the user's `import` line. Run as this
+# function, the compile step makes the loader's and importlib's frames vanish
+# the same way, and the re-raise drops the compiler's frames, so a .gopy
+# syntax error prints exactly like a .py one. Other exceptions (compiler bugs)
+# keep the compiler's frames.
+_SOURCE_TO_CODE = """
+def _call_with_frames_removed(self, data, path, *, _optimize=-1):
+    try:
+        return self._compile(data, path)
+    except SyntaxError as exc:
+        raise _user_syntax_error(exc).with_traceback(None) from None
+"""
+
+
+def _make_source_to_code() -> Callable[..., CodeType]:
+    namespace: dict[str, Any] = {"_user_syntax_error": _user_syntax_error}
+    exec(compile(_SOURCE_TO_CODE, "<frozen importlib._bootstrap_external>", "exec"), namespace)
+    return namespace["_call_with_frames_removed"]
+
+
+class GopyLoader(SourceFileLoader):
+    """Loads a ``.gopy`` module: compiles it in module mode, caches the code."""
+
+    mode = "exec"
+
+    source_to_code = _make_source_to_code()  # type: ignore[assignment]
+
+    def _compile(self, data: bytes, path: str) -> CodeType:
+        from gopy._compiler import compile_source
+
+        return compile_source(data, path, self.mode)
+
+    def _cache_paths(self) -> tuple[str | None, str | None]:
+        """(where ``get_code`` thinks the cache is, where it really is)."""
+        paths = self.__dict__.get("_paths")
+        if paths is None:
+            try:
+                standard = cache_from_source(self.path)
+            except NotImplementedError:
+                standard = None
+            paths = self.__dict__["_paths"] = (standard, cache_path(self.path, self.mode))
+        return paths
+
+    def path_stats(self, path: str) -> dict[str, int]:
+        st = stat(path)
+        # get_code keeps the low 32 bits; of nanoseconds they still change
+        # with every write, where whole seconds would not.
+        return {"mtime": st.st_mtime_ns, "size": st.st_size}
+
+    def get_data(self, path: str) -> bytes:
+        standard, real = self._cache_paths()
+        if path != standard or standard is None:
+            return super().get_data(path)
+        data = super().get_data(real)  # type: ignore[arg-type]
+        head = len(_MARK) + _DIGEST_SIZE
+        if data[: len(_MARK)] != _MARK or data[len(_MARK) : head] != _tag_digest():
+            raise OSError(f"{real} was written by another gopy compiler")
+        return data[head:]
+
+    def set_data(self, path: str, data: bytes, *, _mode: int = 0o666) -> None:
+        standard, real = self._cache_paths()
+        if path != standard or standard is None:
+            super().set_data(path, data, _mode=_mode)
+            return
+        # SourceFileLoader.set_data writes a temporary file and os.replace()s
+        # it, so a concurrent reader sees the old cache or the new one.
+        super().set_data(real, _MARK + _tag_digest() + data, _mode=_mode)  # type: ignore[arg-type]
+
+
+class MainLoader(GopyLoader):
+    """Loads the program ``gopy run`` runs: main mode, its own cache file."""
+
+    mode = "main"
+
+
+class GopyFileFinder(FileFinder):
+    """``FileFinder`` that also finds ``.gopy`` modules and packages."""
+
+
+def _loader_details() -> list[tuple[type, list[str]]]:
+    # Python's own order (extension, source, bytecode), then gopy's.
+    return [
+        (ExtensionFileLoader, EXTENSION_SUFFIXES),
+        (SourceFileLoader, SOURCE_SUFFIXES),
+        (SourcelessFileLoader, BYTECODE_SUFFIXES),
+        (GopyLoader, [GOPY_SUFFIX]),
+    ]
+
+
+def _is_gopy_hook(hook: object) -> bool:
+    return getattr(hook, "_gopy_hook", False) is True
+
+
+def install() -> None:
+    """Let ``import`` find ``.gopy`` files on ``sys.path``; idempotent."""
+    if any(_is_gopy_hook(hook) for hook in sys.path_hooks):
+        return
+    hook = GopyFileFinder.path_hook(*_loader_details())
+    hook._gopy_hook = True  # type: ignore[attr-defined]
+    sys.path_hooks.insert(0, hook)
+    # Directories already searched have a plain FileFinder cached; drop them
+    # so that the next import builds a GopyFileFinder there.
+    cache = sys.path_importer_cache
+    for entry, finder in list(cache.items()):
+        if type(finder) is FileFinder:
+            del cache[entry]

@@ -1,0 +1,166 @@
+"""The ``gopy`` command: ``run``, ``translate`` and ``check``.
+
+``run`` parses its own arguments (everything after the file or module goes to
+the program untouched) and is kept free of argparse to start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+__all__ = ["main"]
+
+USAGE = """\
+usage: gopy run FILE.gopy [ARGS...]          run a program (main mode)
+       gopy run -m MODULE [ARGS...]          run a module found on sys.path
+       gopy translate FILE.gopy [-o OUT.py] [--module]
+                                             print the generated Python
+       gopy check [--module] FILE_OR_DIR...  report every syntax error
+       gopy --version
+"""
+
+EXIT_USAGE = 2
+
+
+def _usage_error(message: str) -> int:
+    print(f"gopy: {message}\n{USAGE}", end="", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _run(args: list[str]) -> int:
+    from gopy import _runner
+
+    if not args:
+        return _usage_error("run needs a file or -m MODULE")
+    if args[0] in ("-h", "--help"):
+        print(USAGE, end="")
+        return 0
+    if args[0] == "-m":
+        if len(args) < 2:
+            return _usage_error("-m needs a module name")
+        return _runner.run_module(args[1], args[2:])
+    if args[0].startswith("-m") and len(args[0]) > 2:  # like python -mfoo
+        return _runner.run_module(args[0][2:], args[1:])
+    if args[0] == "--":
+        args = args[1:]
+        if not args:
+            return _usage_error("run needs a file or -m MODULE")
+    return _runner.run_path(args[0], args[1:])
+
+
+def _read_source(path: str) -> str:
+    from importlib.util import decode_source
+
+    with open(path, "rb") as file:
+        return decode_source(file.read())
+
+
+def _translate(args: list[str]) -> int:
+    import argparse
+
+    from gopy._traceback import format_syntax_error
+
+    parser = argparse.ArgumentParser(
+        prog="gopy translate",
+        description="Print the Python that a .gopy file compiles to (formatted with black).",
+    )
+    parser.add_argument("file", help="the .gopy source")
+    parser.add_argument("-o", "--output", help="write the Python here instead of to stdout")
+    parser.add_argument(
+        "--module",
+        action="store_true",
+        help="translate as an importable module (default: as the program `gopy run` runs)",
+    )
+    options = parser.parse_args(args)
+    try:
+        source = _read_source(options.file)
+    except OSError as exc:
+        print(f"gopy translate: {options.file}: {exc.strerror}", file=sys.stderr)
+        return 1
+    except SyntaxError as exc:  # a bad coding cookie
+        print(format_syntax_error(exc), end="", file=sys.stderr)
+        return 1
+    from gopy._compiler import translate
+
+    try:
+        python = translate(source, options.file, "exec" if options.module else "main")
+    except SyntaxError as exc:
+        print(format_syntax_error(exc), end="", file=sys.stderr)
+        return 1
+    if options.output is None:
+        sys.stdout.write(python)
+    else:
+        with open(options.output, "w", encoding="utf-8") as out:
+            out.write(python)
+    return 0
+
+
+def _gopy_files(path: str) -> list[str]:
+    if not os.path.isdir(path):
+        return [path]
+    found = []
+    for folder, dirs, files in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not d.startswith("."))
+        found += [os.path.join(folder, f) for f in sorted(files) if f.endswith(".gopy")]
+    return found
+
+
+def _check(args: list[str]) -> int:
+    import argparse
+
+    from gopy._traceback import format_syntax_error
+
+    parser = argparse.ArgumentParser(
+        prog="gopy check",
+        description="Compile .gopy files (directories recursively); print every syntax error.",
+    )
+    parser.add_argument("paths", nargs="+", metavar="FILE_OR_DIR")
+    parser.add_argument("--module", action="store_true", help="compile as importable modules")
+    options = parser.parse_args(args)
+    mode = "exec" if options.module else "main"
+    from gopy._compiler import compile_source
+
+    failed = 0
+    for root in options.paths:
+        if not os.path.exists(root):
+            print(f"gopy check: {root}: No such file or directory", file=sys.stderr)
+            failed += 1
+            continue
+        for path in _gopy_files(root):
+            try:
+                with open(path, "rb") as file:
+                    compile_source(file.read(), path, mode)
+            except SyntaxError as exc:
+                print(format_syntax_error(exc), end="", file=sys.stderr)
+                failed += 1
+            except OSError as exc:
+                print(f"gopy check: {path}: {exc.strerror}", file=sys.stderr)
+                failed += 1
+    return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``gopy`` command line; the exit status."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        if not args:
+            return _usage_error("missing command")
+        command, rest = args[0], args[1:]
+        if command == "run":
+            return _run(rest)
+        if command == "translate":
+            return _translate(rest)
+        if command == "check":
+            return _check(rest)
+        if command in ("-h", "--help", "help"):
+            print(USAGE, end="")
+            return 0
+        if command == "--version":
+            from gopy import __version__
+
+            print(f"gopy {__version__}")
+            return 0
+        return _usage_error(f"unknown command {command!r}")
+    except KeyboardInterrupt:
+        return 130
