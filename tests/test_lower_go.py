@@ -768,3 +768,52 @@ def test_stdlib_modules_are_untouched() -> None:
                 changed.append(path.name)
     assert changed == []
     assert len(_stdlib_files()) > 150
+
+
+# -- the lowered code runs with the runtime -----------------------------------
+
+
+def test_lowered_program_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    src = """
+    log = []
+    async def worker(jobs, results, done):
+        __defer__(close(done))
+        __defer__(log.append("worker done"))
+        for j in __range__(jobs):
+            __send__(results, j * 10)
+    def plain(xs):
+        __defer__(log.append("plain done"))
+        out = []
+        for i, x in __range__(xs):
+            out.append((i, x))
+        return out
+    jobs = chan(3)
+    results = chan(3)
+    done = chan()
+    __go__(worker(jobs, results, done))
+    for i in __range__(3):
+        __send__(jobs, i)
+    close(jobs)
+    got = [__recv__(results) for _ in range(3)]
+    v, ok = __recv_ok__(jobs)
+    __recv__(done)
+    quit = chan(1)
+    __send__(quit, "q")
+    with __select__:
+        with __recv_case__(None) as never:
+            print("nil channel chosen")
+        with __recv_case__(quit) as (q, ok2):
+            print("select", q, ok2)
+    with __select__:
+        with __recv_case__(quit):
+            print("not ready")
+        with __default__:
+            print("default")
+    print(got, v, ok, plain("ab"), log)
+    """
+    exec(compile(lower(src, "main"), "<test>", "exec"), {"__name__": "__main__"})
+    assert capsys.readouterr().out.splitlines() == [
+        "select q True",
+        "default",
+        "[0, 10, 20] None False [(0, 'a'), (1, 'b')] ['worker done', 'plain done']",
+    ]

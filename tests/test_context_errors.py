@@ -1,0 +1,156 @@
+"""The errors the Go-construct lowering raises: message, line and column of each.
+
+Every source starts with a blank line, so that "line 1" is always wrong.
+Columns are ``SyntaxError.offset``/``end_offset``: 1-based characters.
+"""
+
+from __future__ import annotations
+
+import traceback
+
+import pytest
+
+import gopy
+
+RECV = "channel receive outside async function (use 'async def')"
+SEND = "channel send outside async function (use 'async def')"
+SELECT = "'select' outside async function (use 'async def')"
+DEFER_OUTSIDE = "'defer' outside function"
+
+# (source, mode, message, line, offset, end_offset)
+CASES = [
+    # channel operations outside an async def
+    ("\ndef f(ch):\n    x = <-ch\n", "exec", RECV, 3, 9, 11),
+    ("\ndef f(ch):\n    ch <- 1\n", "exec", SEND, 3, 8, 10),
+    ("\ndef f(ch):\n    v, ok := <-ch\n", "exec", RECV, 3, 14, 16),
+    ("\ndef f(ch):\n    v, ok = <-ch\n", "exec", RECV, 3, 13, 15),
+    ("\ndef f(a):\n    select:\n        case <-a:\n            pass\n", "exec", SELECT, 3, 5, 11),
+    ("\nx = <-ch\n", "exec", RECV, 2, 5, 7),
+    ("\nch <- 1\n", "exec", SEND, 2, 4, 6),
+    ("\nselect:\n    case <-a:\n        pass\n", "exec", SELECT, 2, 1, 7),
+    ("\nfor x := range [<-ch]:\n    pass\n", "exec", RECV, 2, 17, 19),
+    ("\nasync def f(ch):\n    g = lambda: <-ch\n", "exec", RECV, 3, 17, 19),
+    ("\nasync def f(ch):\n    def g():\n        ch <- 1\n", "exec", SEND, 4, 12, 14),
+    ("\nasync def f(ch):\n    class C:\n        x = <-ch\n", "exec", RECV, 4, 13, 15),
+    ("\nasync def f(ch):\n    return lambda: [<-ch for _ in x]\n", "exec", RECV, 3, 21, 23),
+    ("\ndef f(ch):\n    async def g(x=<-ch):\n        pass\n", "exec", RECV, 3, 19, 21),
+    ("\ndef f(ch):\n    return [v async for v in g() if <-ch]\n", "exec", RECV, 3, 37, 39),
+    ("\nclass C:\n    x = <-ch\n", "main", RECV, 3, 9, 11),
+    ("\ndef f(ch):\n    ch <- <-ch\n", "exec", SEND, 3, 8, 10),
+    ("\ndef f(ch):\n    s = 'é€'; x = <-ch\n", "exec", RECV, 3, 19, 21),
+    # defer
+    ("\ndefer f()\n", "exec", DEFER_OUTSIDE, 2, 1, 6),
+    ("\ndefer f()\n", "main", DEFER_OUTSIDE, 2, 1, 6),
+    ("\ndef f():\n    class C:\n        defer g()\n", "exec", DEFER_OUTSIDE, 4, 9, 14),
+    ("\nif x:\n    defer g()\n", "main", DEFER_OUTSIDE, 3, 5, 10),
+    # go and defer need a call
+    ("\ndef f():\n    go x + 1\n", "exec", "'go' needs a function call", 3, 8, 13),
+    ("\ndef f():\n    defer lock\n", "exec", "'defer' needs a function call", 3, 11, 15),
+    ("\nasync def f():\n    go await g()\n", "exec", "'go' needs a function call", 3, 8, 17),
+    # select
+    (
+        "\nasync def f():\n    select:\n        default:\n            pass\n"
+        "        case <-a:\n            pass\n        default:\n            pass\n",
+        "exec",
+        "'default' appears twice in 'select'",
+        8,
+        9,
+        17,
+    ),
+    (
+        "\nasync def f():\n    select:\n        case a.b := <-c:\n            pass\n",
+        "exec",
+        "non-name on left side of ':='",
+        4,
+        14,
+        17,
+    ),
+    # short declarations and range
+    ("\nx.y := 1\n", "exec", "non-name on left side of ':='", 2, 1, 4),
+    ("\na, b[0] := 1, 2\n", "exec", "non-name on left side of ':='", 2, 4, 8),
+    (
+        "\nfor a, b, c := range x:\n    pass\n",
+        "exec",
+        "range clause permits at most two iteration variables",
+        2,
+        11,
+        12,
+    ),
+    # main mode: what a function body can't keep from the top level
+    ("\nreturn 1\n", "main", "'return' outside function", 2, 1, 9),
+    ("\nx = yield 1\n", "main", "'yield' outside function", 2, 5, 12),
+    ("\nx = yield from g()\n", "main", "'yield' outside function", 2, 5, 19),
+    (
+        "\ntry:\n    from m import *\nexcept ImportError:\n    pass\n",
+        "main",
+        "'from ... import *' inside a block: move it to the top level",
+        3,
+        5,
+        20,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "source, mode, message, line, offset, end_offset",
+    CASES,
+    ids=[f"{i}-{c[2][:20]}" for i, c in enumerate(CASES)],
+)
+def test_error_position(source, mode, message, line, offset, end_offset) -> None:
+    with pytest.raises(gopy.GopySyntaxError) as info:
+        gopy.parse(source, "prog.gopy", mode=mode)
+    err = info.value
+    assert (err.msg, err.lineno, err.offset, err.end_lineno, err.end_offset) == (
+        message,
+        line,
+        offset,
+        line,
+        end_offset,
+    )
+    assert err.filename == "prog.gopy"
+    assert err.text == source.splitlines(keepends=True)[line - 1]
+
+
+def test_caret_is_drawn_under_the_operator() -> None:
+    source = "\ndef f(ch):\n    total = <-ch + 1\n"
+    with pytest.raises(gopy.GopySyntaxError) as info:
+        gopy.parse(source, "prog.gopy")
+    report = "".join(traceback.format_exception_only(info.value))
+    assert report.splitlines()[-3:] == [
+        "    total = <-ch + 1",
+        "            ^^",
+        f"SyntaxError: {RECV}",
+    ]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "async def f(ch):\n    x = <-ch\n    ch <- x\n    v, ok := <-ch\n",
+        "async def f(ch):\n    return [<-ch for _ in range(3)]\n",
+        "async def f(ch):\n    return {k: <-ch async for k in g()}\n",
+        "async def f(ch):\n    return [[<-ch for _ in y] for y in z]\n",
+        "async def f(a):\n    select:\n        case <-a:\n            pass\n",
+        "def f(a):\n    select:\n        default:\n            pass\n",
+        "def f(a):\n    async def g(x=1):\n        return <-a\n",
+        "def f(xs):\n    for x := range xs:\n        go g(x)\n        defer h(x)\n",
+        "go f()\nfor x := range 3:\n    pass\n",
+    ],
+)
+def test_allowed_in_module_mode(source) -> None:
+    compile(gopy.parse(source, mode="exec"), "<test>", "exec")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "x = <-ch\nch <- x\nv, ok := <-ch\n",
+        "select:\n    case <-a:\n        pass\n",
+        "for v := range ch:\n    pass\n",
+        "xs = [<-ch for _ in range(3)]\n",
+        "def f(x=<-ch):\n    pass\n",
+        "if c:\n    await g()\n",
+    ],
+)
+def test_allowed_at_the_top_level_of_a_program(source) -> None:
+    compile(gopy.parse(source, mode="main"), "<test>", "exec")
