@@ -11,8 +11,9 @@ in real code nest deeper than Python's recursion limit.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Set
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = ["Scope", "walk", "is_docstring"]
 
@@ -67,7 +68,7 @@ class Scope:
 Item = tuple[ast.AST, Scope, "list[ast.AST] | None", int]
 
 
-def walk(module: ast.Module, top: Scope, skip: set[int] = frozenset()) -> Iterator[Item]:  # type: ignore[assignment]
+def walk(module: ast.Module, top: Scope, skip: Set[int] = frozenset()) -> Iterator[Item]:
     """Yield ``(node, scope, holder_list, index)`` for every node, in source order.
 
     ``holder_list[index] is node`` for nodes held in a list; a consumer may
@@ -130,7 +131,7 @@ def walk(module: ast.Module, top: Scope, skip: set[int] = frozenset()) -> Iterat
         stack.extend(children)
 
 
-def _add(children: list[Item], nodes: list, scope: Scope) -> None:
+def _add(children: list[Item], nodes: list[Any], scope: Scope) -> None:
     for i, child in enumerate(nodes):
         if isinstance(child, ast.AST):
             children.append((child, scope, nodes, i))
