@@ -494,7 +494,7 @@ def go(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
 
 def _check_callable(fn: Any) -> None:
     if asyncio.iscoroutine(fn):
-        name = getattr(fn, "__qualname__", "f")
+        name = getattr(fn, "__name__", "f")
         if hasattr(fn, "close"):
             fn.close()  # never awaited by design; no "never awaited" warning on top
         raise TypeError(
@@ -647,20 +647,20 @@ def run_supervised(body: Callable[[], Awaitable[_T]]) -> _T:
             result = loop.run_until_complete(main)
         except asyncio.CancelledError:
             if sup.failure is not None:
-                raise _raised(sup.failure) from None
+                raise sup.failure from _cause(sup.failure)
             if interrupts and main.uncancel() == 0:
                 raise KeyboardInterrupt() from None
             raise
         except RuntimeError:
             if sup.failure is not None:  # fail() stopped the loop
-                raise _raised(sup.failure) from None
+                raise sup.failure from _cause(sup.failure)
             raise
         except BaseException:
             if sup.failure is not None:
-                raise _raised(sup.failure) from None
+                raise sup.failure from _cause(sup.failure)
             raise
         if sup.failure is not None:
-            raise _raised(sup.failure)
+            raise sup.failure from _cause(sup.failure)
         return result
     finally:
         sup.closing = True
@@ -675,10 +675,9 @@ def run_supervised(body: Callable[[], Awaitable[_T]]) -> _T:
             loop.close()
 
 
-def _raised(failure: GoroutinePanic | Deadlock) -> GoroutinePanic | Deadlock:
-    if isinstance(failure, GoroutinePanic):
-        failure.__cause__ = failure.exception
-    return failure
+def _cause(failure: GoroutinePanic | Deadlock) -> BaseException | None:
+    """What a failure is raised ``from``: the goroutine's exception, if any."""
+    return failure.exception if isinstance(failure, GoroutinePanic) else None
 
 
 def _shutdown(loop: asyncio.AbstractEventLoop) -> None:

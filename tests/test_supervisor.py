@@ -1,0 +1,502 @@
+"""gopy.run_program in a subprocess: panic and deadlock reports, exit statuses, Ctrl-C."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+LOOPS = [
+    "asyncio",
+    pytest.param(
+        "uvloop",
+        marks=pytest.mark.skipif(importlib.util.find_spec("uvloop") is None, reason="uvloop not installed"),
+    ),
+]
+
+PRELUDE = """\
+import asyncio, os, sys, threading, time
+import gopy
+if os.environ.get("GOPY_TEST_LOOP") == "uvloop":
+    import uvloop
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+"""
+
+EPILOGUE = """
+async def _top():
+    pass
+
+gopy.run_program(_top, globals())
+"""
+
+# Generous: a deadlock is detected within a second; this only catches a hang.
+TIMEOUT = 20
+
+
+def write_script(tmp_path: Path, body: str) -> Path:
+    script = tmp_path / "prog.py"
+    script.write_text(PRELUDE + textwrap.dedent(body) + EPILOGUE)
+    return script
+
+
+def run(tmp_path: Path, body: str, loop: str = "asyncio") -> subprocess.CompletedProcess[str]:
+    script = write_script(tmp_path, body)
+    env = dict(os.environ, GOPY_TEST_LOOP=loop)
+    env.pop("GOPY_TRACEBACK", None)
+    return subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=TIMEOUT, env=env
+    )
+
+
+def line_of(script: Path, marker: str) -> int:
+    """The 1-based line of the script that carries ``# marker``."""
+    for number, line in enumerate(script.read_text().splitlines(), 1):
+        if line.rstrip().endswith(f"# {marker}"):
+            return number
+    raise AssertionError(f"no line marked {marker}")
+
+
+def goroutines(report: str) -> dict[int, tuple[str, list[str]]]:
+    """goroutine number -> (wait reason, lines of its block)."""
+    blocks: dict[int, tuple[str, list[str]]] = {}
+    for block in report.split("\n\n")[1:]:
+        header, *frames = block.strip("\n").split("\n")
+        match = re.fullmatch(r"goroutine (\d+) \[(.+)\]:", header)
+        assert match, header
+        blocks[int(match[1])] = (match[2], frames)
+    return blocks
+
+
+def assert_parked_at(frames: list[str], function: str, script: Path, marker: str) -> None:
+    """The innermost frame is ``function`` at the marked line; frames alternate name / tab+file:line."""
+    assert frames[0] == f"__main__.{function}(...)", frames
+    assert frames[1] == f"\t{script}:{line_of(script, marker)}", frames
+    for name, where in zip(frames[::2], frames[1::2]):
+        assert name.endswith("(...)") and where.startswith("\t"), frames
+        assert "gopy" + os.sep + "_" not in where  # runtime frames are left out
+
+
+# ----------------------------------------------------------------- panic ---
+
+
+@pytest.mark.parametrize("loop", LOOPS)
+def test_goroutine_panic_prints_report_and_exits_2(tmp_path: Path, loop: str) -> None:
+    proc = run(
+        tmp_path,
+        """
+        async def worker(n):
+            await asyncio.sleep(0.01)
+            raise ValueError(f"boom {n}")  # RAISE
+
+        async def main():
+            print("started", flush=True)
+            gopy.go(worker, 5)
+            await gopy.chan().recv()
+        """,
+        loop,
+    )
+    script = tmp_path / "prog.py"
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == "started\n"
+    assert proc.stderr.startswith("panic: ValueError: boom 5\n\ngoroutine 2 [running]:\nTraceback")
+    assert f'File "{script}", line {line_of(script, "RAISE")}, in worker' in proc.stderr
+    assert proc.stderr.endswith("ValueError: boom 5\n")
+    assert "_goroutine.py" not in proc.stderr
+    assert "Task was destroyed" not in proc.stderr
+
+
+def test_thread_goroutine_panic_exits_2(tmp_path: Path) -> None:
+    proc = run(
+        tmp_path,
+        """
+        def blocking():
+            time.sleep(0.01)
+            raise OSError("disk full")
+
+        async def main():
+            gopy.go(blocking)
+            await gopy.sleep(30)
+        """,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("panic: OSError: disk full\n\ngoroutine 2 [running]:\n")
+
+
+def test_main_program_exception_is_pythons_exit_1(tmp_path: Path) -> None:
+    proc = run(
+        tmp_path,
+        """
+        async def main():
+            await asyncio.sleep(0)
+            raise KeyError("in main")  # RAISE
+        """,
+    )
+    script = tmp_path / "prog.py"
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("Traceback (most recent call last):\n")
+    assert f'File "{script}", line {line_of(script, "RAISE")}, in main' in proc.stderr
+    assert proc.stderr.endswith("KeyError: 'in main'\n")
+    assert "panic" not in proc.stderr
+    assert "base_events.py" not in proc.stderr  # asyncio's machinery is trimmed
+
+
+def test_sys_exit_in_main_keeps_its_status(tmp_path: Path) -> None:
+    proc = run(
+        tmp_path,
+        """
+        async def main():
+            sys.exit(3)
+        """,
+    )
+    assert (proc.returncode, proc.stderr) == (3, "")
+
+
+def test_body_then_sync_main(tmp_path: Path) -> None:
+    script = tmp_path / "prog.py"
+    script.write_text(
+        PRELUDE
+        + textwrap.dedent(
+            """
+            def main():
+                print("main", order)
+
+            async def _top():
+                global order
+                order = ["body"]
+                await asyncio.sleep(0)
+
+            gopy.run_program(_top, globals())
+            """
+        )
+    )
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=TIMEOUT)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "main ['body']\n", "")
+
+
+def test_main_ending_cancels_goroutines(tmp_path: Path) -> None:
+    proc = run(
+        tmp_path,
+        """
+        async def forever(name):
+            try:
+                await gopy.chan().recv()
+            finally:
+                print("cancelled", name, flush=True)
+
+        def blocked_thread():
+            time.sleep(60)  # daemon: does not keep the program alive
+
+        async def main():
+            gopy.go(forever, "a")
+            gopy.go(blocked_thread)
+            await asyncio.sleep(0.01)
+            print("main done", flush=True)
+        """,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "main done\ncancelled a\n"
+    assert proc.stderr == ""
+
+
+# -------------------------------------------------------------- deadlock ---
+
+DEADLOCKS = {
+    "recv_unbuffered": (
+        """
+        async def main():
+            ch = gopy.chan()
+            await gopy.recv(ch)  # PARK
+        """,
+        {1: ("chan receive", "main")},
+    ),
+    "send_unbuffered": (
+        """
+        async def main():
+            ch = gopy.chan()
+            await ch.send(1)  # PARK
+        """,
+        {1: ("chan send", "main")},
+    ),
+    "waitgroup_never_done": (
+        """
+        async def worker(wg):
+            pass  # forgets wg.done()
+
+        async def main():
+            wg = gopy.WaitGroup()
+            wg.add(1)
+            gopy.go(worker, wg)
+            await wg.wait()  # PARK
+        """,
+        {1: ("sync.WaitGroup.Wait", "main")},
+    ),
+    "mutex_double_lock": (
+        """
+        async def main():
+            mu = gopy.Mutex()
+            await mu.lock()
+            async with mu:  # PARK
+                pass
+        """,
+        {1: ("sync.Mutex.Lock", "main")},
+    ),
+    "select_no_cases": (
+        """
+        async def main():
+            await gopy.select()  # PARK
+        """,
+        {1: ("select (no cases)", "main")},
+    ),
+    "nil_channel_receive": (
+        """
+        async def main():
+            await gopy.recv(None)  # PARK
+        """,
+        {1: ("chan receive (nil chan)", "main")},
+    ),
+    "nil_channel_send": (
+        """
+        async def main():
+            await gopy.send(None, 1)  # PARK
+        """,
+        {1: ("chan send (nil chan)", "main")},
+    ),
+    "select_two_channels": (
+        """
+        async def main():
+            a, b = gopy.chan(), gopy.chan(1)
+            await gopy.select(gopy.recv_case(a), gopy.recv_case(b))  # PARK
+        """,
+        {1: ("select", "main")},
+    ),
+    "cycle": (
+        # 2 sends to 3, 3 sends to 4, 4 sends to 2; nobody receives first.
+        """
+        async def link(name, out, inp, wg):
+            await out.send(name)  # LINK
+            await inp.recv()
+            wg.done()
+
+        async def main():
+            wg = gopy.WaitGroup()
+            a, b, c = gopy.chan(), gopy.chan(), gopy.chan()
+            wg.add(3)
+            gopy.go(link, "x", a, c, wg)
+            gopy.go(link, "y", b, a, wg)
+            gopy.go(link, "z", c, b, wg)
+            await helper(wg)
+
+        async def helper(wg):
+            await wg.wait()  # PARK
+        """,
+        {
+            1: ("sync.WaitGroup.Wait", "helper"),
+            2: ("chan send", "link", "LINK"),
+            3: ("chan send", "link", "LINK"),
+            4: ("chan send", "link", "LINK"),
+        },
+    ),
+    "range_over_channel_never_closed": (
+        """
+        async def producer(ch):
+            for i in range(3):
+                await ch.send(i)
+
+        async def main():
+            ch = gopy.chan(1)
+            gopy.go(producer, ch)
+            async for v in gopy.range_of(ch):  # PARK
+                print(v, flush=True)
+        """,
+        {1: ("chan receive", "main")},
+    ),
+}
+
+
+@pytest.mark.parametrize("loop", LOOPS)
+@pytest.mark.parametrize("case", sorted(DEADLOCKS))
+def test_deadlock_report(tmp_path: Path, case: str, loop: str) -> None:
+    body, expected = DEADLOCKS[case]
+    proc = run(tmp_path, body, loop)
+    script = tmp_path / "prog.py"
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("fatal error: all goroutines are asleep - deadlock!\n\ngoroutine 1 [")
+    assert "destroyed" not in proc.stderr and "Exception ignored" not in proc.stderr
+    blocks = goroutines(proc.stderr)
+    assert sorted(blocks) == sorted(expected)
+    for number, (reason, function, *marker) in expected.items():
+        got_reason, frames = blocks[number]
+        assert got_reason == reason
+        assert_parked_at(frames, function, script, marker[0] if marker else "PARK")
+    if case == "cycle":  # the main goroutine's block shows the whole call chain
+        assert blocks[1][1][2:] == ["__main__.main(...)", f"\t{script}:{line_of(script, 'PARK') - 3}"]
+
+
+def test_deadlock_report_with_runtime_frames(tmp_path: Path) -> None:
+    script = write_script(
+        tmp_path,
+        """
+        async def main():
+            await gopy.chan().recv()
+        """,
+    )
+    env = dict(os.environ, GOPY_TRACEBACK="all")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=TIMEOUT, env=env)
+    assert proc.returncode == 2
+    assert "_chan.py" in proc.stderr
+
+
+# ------------------------------------------------------ no false deadlock ---
+
+WAKEABLE = {
+    "after_in_select": """
+        async def main():
+            ch = gopy.chan()
+            sel = await gopy.select(gopy.recv_case(ch), gopy.recv_case(gopy.after(0.8)))
+            print("timeout", sel.index)
+        """,
+    "loop_timer_closes": """
+        async def main():
+            ch = gopy.chan()
+            asyncio.get_running_loop().call_later(0.8, ch.close)
+            print("closed", await ch.recv_ok())
+        """,
+    "timer_object": """
+        async def main():
+            t = gopy.Timer(0.8)
+            await t.c.recv()
+            print("fired")
+        """,
+    "asyncio_sleep_goroutine": """
+        async def later(ch):
+            await asyncio.sleep(0.8)
+            await ch.send("late")
+
+        async def main():
+            ch = gopy.chan()
+            gopy.go(later, ch)
+            print(await ch.recv())
+        """,
+    "worker_thread": """
+        def slow(loop, ch):
+            time.sleep(0.8)
+            loop.call_soon_threadsafe(ch.close)
+
+        async def main():
+            ch = gopy.chan()
+            gopy.go(slow, asyncio.get_running_loop(), ch)
+            print("closed", await ch.recv_ok())
+        """,
+    "io_read": """
+        async def main():
+            loop = asyncio.get_running_loop()
+            ch = gopy.chan()
+            r, w = os.pipe()
+            loop.add_reader(r, lambda: (loop.remove_reader(r), ch.close()))
+            # An ordinary thread, not a goroutine: only the pipe can wake main.
+            threading.Timer(0.8, os.write, (w, b"x")).start()
+            print("closed", await ch.recv_ok())
+        """,
+    "mutex_released_by_timer": """
+        async def main():
+            mu = gopy.Mutex()
+            await mu.lock()
+            asyncio.get_running_loop().call_later(0.8, mu.unlock)
+            await mu.lock()
+            print("locked")
+        """,
+}
+
+WAKEABLE_OUTPUT = {
+    "after_in_select": "timeout 1\n",
+    "loop_timer_closes": "closed (None, False)\n",
+    "timer_object": "fired\n",
+    "asyncio_sleep_goroutine": "late\n",
+    "worker_thread": "closed (None, False)\n",
+    "io_read": "closed (None, False)\n",
+    "mutex_released_by_timer": "locked\n",
+}
+
+
+@pytest.mark.parametrize("loop", LOOPS)
+@pytest.mark.parametrize("case", sorted(WAKEABLE))
+def test_no_false_deadlock(tmp_path: Path, case: str, loop: str) -> None:
+    proc = run(tmp_path, WAKEABLE[case], loop)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout == WAKEABLE_OUTPUT[case]
+
+
+def test_busy_program_is_not_a_deadlock(tmp_path: Path) -> None:
+    # Many goroutines parking and unparking for well over a check period.
+    proc = run(
+        tmp_path,
+        """
+        async def relay(inp, out):
+            async for v in inp:
+                await out.send(v + 1)
+            out.close()
+
+        async def main():
+            first = gopy.chan()
+            inp = first
+            for _ in range(50):
+                out = gopy.chan()
+                gopy.go(relay, inp, out)
+                inp = out
+            deadline = time.monotonic() + 1.5
+            n = 0
+            while time.monotonic() < deadline:
+                await first.send(0)
+                assert await inp.recv() == 50
+                n += 1
+            first.close()
+            print("ok", n > 0)
+        """,
+    )
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "ok True\n", "")
+
+
+# ---------------------------------------------------------------- Ctrl-C ---
+
+
+@pytest.mark.parametrize("loop", LOOPS)
+def test_ctrl_c_exits_130_without_traceback(tmp_path: Path, loop: str) -> None:
+    script = write_script(
+        tmp_path,
+        """
+        async def spin(ch):
+            while True:
+                await gopy.sleep(0.01)
+
+        def blocking():
+            time.sleep(60)
+
+        async def main():
+            gopy.go(spin, gopy.chan())
+            gopy.go(blocking)
+            print("ready", flush=True)
+            await gopy.sleep(60)
+        """,
+    )
+    env = dict(os.environ, GOPY_TEST_LOOP=loop)
+    proc = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == "ready\n"
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130
+    assert len(stderr.splitlines()) <= 1, stderr
+    assert "Traceback" not in stderr
