@@ -6,6 +6,16 @@ numbered (1 is the main program), an exception escaping one is a panic that
 stops the program, and a low-frequency checker reports Go's "all goroutines
 are asleep" when every task is parked in ``gopy._park.parked`` and nothing
 (timer, I/O, worker thread, ready callback) can wake any of them.
+
+What the checker can see: on asyncio's own loops, everything the loop holds
+(ready callbacks, timers, watched file descriptors, signal handlers) plus the
+default executor's work and the thread goroutines; the answer is exact, so a
+deadlock is reported at the first check that sees it. Under uvloop the loop's
+internals are opaque: timers, readers/writers and signal handlers added
+through the loop's Python methods are tracked, and the same stuck picture must
+be seen at two checks in a row. On every loop, a thread that was not started
+with ``gopy.go`` (or the default executor) and later wakes a goroutine through
+``call_soon_threadsafe`` is invisible: start such threads with ``gopy.go``.
 """
 
 from __future__ import annotations
@@ -226,6 +236,7 @@ class _Supervisor:
         self.checker: asyncio.TimerHandle | None = None
         self.probe = _probe_for(loop)
         self.suspect: dict[asyncio.Task, Any] | None = None
+        self.on_task_done = self.task_done  # bound once, not per goroutine
 
     # goroutine lifecycle
 
@@ -233,7 +244,7 @@ class _Supervisor:
         """Start ``coro`` as goroutine ``gid``."""
         task = self.loop.create_task(coro)
         self.goroutines[task] = gid
-        task.add_done_callback(self.task_done)
+        task.add_done_callback(self.on_task_done)
 
     def task_done(self, task: asyncio.Task) -> None:
         """Drop the finished goroutine; a goroutine's exception is a panic."""
@@ -254,6 +265,8 @@ class _Supervisor:
         with self.threads_lock:
             self.threads -= 1
         if exc is not None and not self.closing:
+            if isinstance(exc, (SystemExit, KeyboardInterrupt)):
+                raise exc  # out of the loop, as it would from a task (sys.exit in a goroutine)
             self.panic(exc, gid)
 
     def panic(self, exc: BaseException, gid: int) -> None:
@@ -364,7 +377,7 @@ class _SelectorProbe:
             for key in selector.get_map().values():
                 if key.fd != self.self_pipe:
                     return True
-        return bool(getattr(loop, "_signal_handlers", None))
+        return bool(getattr(loop, "_signal_handlers", None)) or _executor_busy(loop)
 
 
 class _TrackingProbe:
@@ -372,7 +385,7 @@ class _TrackingProbe:
 
     The loop's ``call_later``/``call_at``/``add_reader``/``add_writer`` are
     shadowed by instance attributes that remember timers and watched file
-    descriptors. Callbacks the loop schedules internally (transports,
+    descriptors (likewise signal handlers and ``run_in_executor`` jobs). Callbacks the loop schedules internally (transports,
     ``call_soon``) are invisible, so a deadlock is only reported when the same
     tasks wait on the same futures at two checks in a row.
     """
@@ -383,6 +396,9 @@ class _TrackingProbe:
         self.loop = loop
         self.timers: list[Any] = []
         self.fds: set[int] = set()
+        self.signals: set[int] = set()
+        self.jobs: list[Any] = []  # run_in_executor futures
+        self.jobs_prune_at = 64
         self.prune_at = 64
         self._call_later = loop.call_later
         try:
@@ -417,6 +433,28 @@ class _TrackingProbe:
             self.fds.discard(-1 - _fileno(fd))
             return orig_remove_writer(fd)
 
+        orig_run_in_executor = loop.run_in_executor
+
+        def run_in_executor(executor: Any, func: Any, *args: Any) -> Any:
+            fut = orig_run_in_executor(executor, func, *args)
+            self.jobs.append(fut)
+            if len(self.jobs) >= self.jobs_prune_at:
+                self.jobs = [job for job in self.jobs if not job.done()]
+                self.jobs_prune_at = 2 * len(self.jobs) + 64
+            return fut
+
+        loop.run_in_executor = run_in_executor
+        orig_add_signal, orig_remove_signal = loop.add_signal_handler, loop.remove_signal_handler
+
+        def add_signal_handler(sig: int, callback: Any, *args: Any) -> None:
+            orig_add_signal(sig, callback, *args)
+            self.signals.add(sig)
+
+        def remove_signal_handler(sig: int) -> bool:
+            self.signals.discard(sig)
+            return orig_remove_signal(sig)
+
+        loop.add_signal_handler, loop.remove_signal_handler = add_signal_handler, remove_signal_handler
         loop.call_later, loop.call_at = call_later, call_at
         loop.add_reader, loop.add_writer = add_reader, add_writer
         loop.remove_reader, loop.remove_writer = remove_reader, remove_writer
@@ -437,13 +475,29 @@ class _TrackingProbe:
         return self._call_later(delay, callback)
 
     def busy(self) -> bool:
-        """True if a tracked timer is pending or a tracked file descriptor is watched."""
+        """True if a tracked timer, watched file descriptor or signal handler could fire."""
         self._prune()
-        return bool(self.timers or self.fds)
+        if any(not job.done() for job in self.jobs):
+            return True
+        return bool(self.timers or self.fds or self.signals) or _executor_busy(self.loop)
 
 
 def _fileno(fd: Any) -> int:
     return fd if isinstance(fd, int) else fd.fileno()
+
+
+def _executor_busy(loop: Any) -> bool:
+    """True if the loop's default executor has queued or running work (fire-and-forget
+    ``run_in_executor`` jobs could still wake a goroutine)."""
+    executor = getattr(loop, "_default_executor", None)
+    if executor is None:
+        return False
+    try:
+        # ThreadPoolExecutor: its idle semaphore counts idle worker threads.
+        idle = executor._idle_semaphore._value
+        return bool(executor._work_queue.qsize()) or len(executor._threads) > idle
+    except AttributeError:  # another executor type: assume it may be working
+        return True
 
 
 def _probe_for(loop: asyncio.AbstractEventLoop) -> _SelectorProbe | _TrackingProbe:
@@ -482,8 +536,10 @@ def go(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
     sup = _supervisors.get(loop)
     if _is_coroutine_function(fn):
         coro = fn(*args, **kwargs)
-        if sup is not None:
-            sup.spawn(coro, next(sup.ids))
+        if sup is not None:  # sup.spawn() inlined: this is the hot path
+            task = loop.create_task(coro)
+            sup.goroutines[task] = next(sup.ids)
+            task.add_done_callback(sup.on_task_done)
         else:
             _spawn_unsupervised(loop, coro)
         return None

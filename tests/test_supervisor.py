@@ -129,6 +129,21 @@ def test_thread_goroutine_panic_exits_2(tmp_path: Path) -> None:
     assert proc.stderr.startswith("panic: OSError: disk full\n\ngoroutine 2 [running]:\n")
 
 
+def test_sys_exit_in_a_thread_goroutine_exits(tmp_path: Path) -> None:
+    proc = run(
+        tmp_path,
+        """
+        def quit():
+            sys.exit(4)
+
+        async def main():
+            gopy.go(quit)
+            await gopy.sleep(30)
+        """,
+    )
+    assert (proc.returncode, proc.stderr) == (4, "")
+
+
 def test_main_program_exception_is_pythons_exit_1(tmp_path: Path) -> None:
     proc = run(
         tmp_path,
@@ -404,6 +419,27 @@ WAKEABLE = {
             threading.Timer(0.8, os.write, (w, b"x")).start()
             print("closed", await ch.recv_ok())
         """,
+    "default_executor_job": """
+        def slow(loop, ch):
+            time.sleep(0.8)
+            loop.call_soon_threadsafe(ch.close)
+
+        async def main():
+            ch = gopy.chan()
+            loop = asyncio.get_running_loop()
+            loop.run_in_executor(None, slow, loop, ch)  # fire and forget
+            print("closed", await ch.recv_ok())
+        """,
+    "signal_handler": """
+        import signal
+
+        async def main():
+            loop = asyncio.get_running_loop()
+            ch = gopy.chan()
+            loop.add_signal_handler(signal.SIGUSR1, ch.close)
+            threading.Timer(0.8, os.kill, (os.getpid(), signal.SIGUSR1)).start()
+            print("closed", await ch.recv_ok())
+        """,
     "mutex_released_by_timer": """
         async def main():
             mu = gopy.Mutex()
@@ -422,6 +458,8 @@ WAKEABLE_OUTPUT = {
     "worker_thread": "closed (None, False)\n",
     "io_read": "closed (None, False)\n",
     "mutex_released_by_timer": "locked\n",
+    "default_executor_job": "closed (None, False)\n",
+    "signal_handler": "closed (None, False)\n",
 }
 
 
