@@ -12,15 +12,14 @@ does the cache logic (``-B``, ``PYTHONPYCACHEPREFIX``, ``-O`` levels,
 ``python -v`` messages), and ``get_data``/``set_data`` redirect its cache
 file to ``__pycache__/foo.cpython-311.gopy.pyc`` (``.gopy-main.pyc`` for the
 program that ``gopy run`` runs, which compiles differently). That file holds
-``b"gopy"``, a digest of the compiler's tag and gopy's version, then a
-standard timestamp ``.pyc``; the timestamp is the source's ``st_mtime_ns``
+``b"gopy"``, the compiler's tag and gopy's version, then a standard
+timestamp ``.pyc``; the timestamp is the source's ``st_mtime_ns``
 (folded to 32 bits) so that an edit within the same second still
 invalidates it. A cache hit imports neither the compiler nor Lark.
 """
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from importlib.machinery import (
     BYTECODE_SUFFIXES,
@@ -41,21 +40,15 @@ __all__ = ["GOPY_SUFFIX", "GopyFileFinder", "GopyLoader", "MainLoader", "cache_p
 GOPY_SUFFIX = ".gopy"
 
 _MARK = b"gopy"
-_DIGEST_SIZE = 16
-_digests: dict[str, bytes] = {}
 
 
-def _tag_digest() -> bytes:
-    """What a cache file must carry to have come from this compiler."""
-    from gopy._compiler import COMPILER_TAG as tag
+def _header() -> bytes:
+    """What a cache file starts with if this compiler wrote it."""
+    from gopy import __version__
+    from gopy._compiler import COMPILER_TAG
 
-    digest = _digests.get(tag)
-    if digest is None:
-        from gopy import __version__
-
-        key = f"{tag}\0{__version__}".encode()
-        digest = _digests[tag] = hashlib.sha256(key).digest()[:_DIGEST_SIZE]
-    return digest
+    key = f"{COMPILER_TAG}\0{__version__}".encode()
+    return _MARK + len(key).to_bytes(2, "little") + key
 
 
 def cache_path(source_path: str, mode: str = "exec") -> str | None:
@@ -132,10 +125,10 @@ class GopyLoader(SourceFileLoader):
         if path != standard or standard is None:
             return super().get_data(path)
         data = super().get_data(real)  # type: ignore[arg-type]
-        head = len(_MARK) + _DIGEST_SIZE
-        if data[: len(_MARK)] != _MARK or data[len(_MARK) : head] != _tag_digest():
+        header = _header()
+        if not data.startswith(header):
             raise OSError(f"{real} was written by another gopy compiler")
-        return data[head:]
+        return data[len(header) :]
 
     def set_data(self, path: str, data: bytes, *, _mode: int = 0o666) -> None:
         standard, real = self._cache_paths()
@@ -144,7 +137,7 @@ class GopyLoader(SourceFileLoader):
             return
         # SourceFileLoader.set_data writes a temporary file and os.replace()s
         # it, so a concurrent reader sees the old cache or the new one.
-        super().set_data(real, _MARK + _tag_digest() + data, _mode=_mode)  # type: ignore[arg-type]
+        super().set_data(real, _header() + data, _mode=_mode)  # type: ignore[arg-type]
 
 
 class MainLoader(GopyLoader):
