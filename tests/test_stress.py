@@ -1,0 +1,176 @@
+"""Many producers and consumers under random cancellation: exactly-once delivery.
+
+Producers record a value as sent only when the send returned normally;
+consumers record every value they received. Timeouts (``asyncio.timeout`` and
+``asyncio.wait_for``) and plain ``Task.cancel()`` land at random points,
+including between a hand-off and the moment the parked task resumes. At the
+end, the sent and received multisets must be equal and no waiter may remain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+from typing import Any
+
+import pytest
+
+import gopy._chan
+import gopy._select
+from gopy import chan, recv_case, select, send_case
+
+PRODUCERS = 8
+CONSUMERS = 6
+PER_PRODUCER = 300
+
+
+@pytest.fixture
+def absorbed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the cancellations that landed after an operation completed."""
+    hits = [0]
+    real = gopy._chan._absorb_cancel
+
+    def counting(task: Any, exc: BaseException) -> None:
+        hits[0] += 1
+        real(task, exc)
+
+    monkeypatch.setattr(gopy._chan, "_absorb_cancel", counting)
+    monkeypatch.setattr(gopy._select, "_absorb_cancel", counting)
+    return hits
+
+
+def delay(rng: random.Random) -> float:
+    """A timeout: often 0 (fires on the next loop iteration), else tiny."""
+    return 0.0 if rng.random() < 0.5 else rng.random() * 0.0005
+
+
+async def guarded(rng: random.Random, use_wait_for: bool, make: Any) -> tuple[bool, Any]:
+    """Await ``make()`` under a random timeout: ``(True, result)`` or ``(False, None)``."""
+    try:
+        if use_wait_for:
+            return True, await asyncio.wait_for(make(), delay(rng))
+        async with asyncio.timeout(delay(rng)):
+            return True, await make()
+    except TimeoutError:
+        return False, None
+
+
+async def run_channel_stress(capacity: int, use_wait_for: bool, seed: int) -> None:
+    rng = random.Random(seed)
+    c: chan[tuple[int, int]] = chan(capacity)
+    sent: list[tuple[int, int]] = []
+    received: list[tuple[int, int]] = []
+
+    async def producer(p: int) -> None:
+        for i in range(PER_PRODUCER):
+            done, _ = await guarded(rng, use_wait_for, lambda: c.send((p, i)))
+            if done:
+                sent.append((p, i))
+
+    async def consumer() -> None:
+        while True:
+            done, result = await guarded(rng, use_wait_for, c.recv_ok)
+            if done:
+                value, ok = result
+                if not ok:
+                    return
+                received.append(value)
+
+    consumers = [asyncio.create_task(consumer()) for _ in range(CONSUMERS)]
+    await asyncio.gather(*(producer(p) for p in range(PRODUCERS)))
+    c.close()
+    await asyncio.gather(*consumers)
+    assert len(set(received)) == len(received)
+    assert Counter(sent) == Counter(received)
+    assert not c._senders and not c._receivers and len(c) == 0
+    assert sent  # the run did something
+
+
+@pytest.mark.parametrize("capacity", [0, 1, 16])
+@pytest.mark.parametrize("use_wait_for", [False, True], ids=["timeout", "wait_for"])
+async def test_exactly_once_under_random_timeouts(
+    capacity: int, use_wait_for: bool, absorbed: list[int]
+) -> None:
+    for seed in range(3):
+        await run_channel_stress(capacity, use_wait_for, seed)
+    # timeout 0 lands on the next iteration, racing with hand-offs there
+    assert absorbed[0] > 0
+
+
+async def test_exactly_once_through_select_under_random_timeouts(absorbed: list[int]) -> None:
+    rng = random.Random(7)
+    a: chan[tuple[int, int]] = chan()
+    b: chan[tuple[int, int]] = chan(2)
+    sent: list[tuple[int, int]] = []
+    received: list[tuple[int, int]] = []
+    producers_left = PRODUCERS
+
+    async def producer(p: int) -> None:
+        nonlocal producers_left
+        for i in range(PER_PRODUCER):
+            v = (p, i)
+            done, _ = await guarded(rng, False, lambda: select(send_case(a, v), send_case(b, v)))
+            if done:
+                sent.append(v)
+        producers_left -= 1
+
+    async def consumer() -> None:
+        while producers_left or len(b) or a._senders or b._senders:
+            done, res = await guarded(rng, False, lambda: select(recv_case(a), recv_case(b)))
+            if done:
+                received.append(res.value)
+
+    consumers = [asyncio.create_task(consumer()) for _ in range(CONSUMERS)]
+    await asyncio.gather(*(producer(p) for p in range(PRODUCERS)))
+    await asyncio.gather(*consumers)
+    while len(b):
+        received.append(await b.recv())
+    assert len(set(received)) == len(received)
+    assert Counter(sent) == Counter(received)
+    assert not a._senders and not a._receivers and not b._senders and not b._receivers
+    assert absorbed[0] > 0
+
+
+@pytest.mark.parametrize("capacity", [0, 4])
+async def test_exactly_once_under_random_task_cancel(capacity: int, absorbed: list[int]) -> None:
+    rng = random.Random(capacity)
+    c: chan[tuple[int, int]] = chan(capacity)
+    sent: list[tuple[int, int]] = []
+    received: list[tuple[int, int]] = []
+    producers_done = asyncio.Event()
+
+    async def producer(p: int) -> None:
+        for i in range(PER_PRODUCER):
+            await c.send((p, i))
+            sent.append((p, i))
+
+    async def consumer() -> None:
+        async for v in c:
+            received.append(v)
+
+    producers = {asyncio.create_task(producer(p)): p for p in range(PRODUCERS)}
+    consumers = {asyncio.create_task(consumer()) for _ in range(CONSUMERS)}
+
+    async def chaos() -> None:
+        # Cancel random consumers (replacing them) and restart cancelled
+        # producers where they stopped, until every producer finished.
+        while not producers_done.is_set():
+            for _ in range(rng.randrange(1, 8)):
+                await asyncio.sleep(0)
+            victim = rng.choice(list(consumers))
+            victim.cancel()
+            consumers.discard(victim)
+            consumers.add(asyncio.create_task(consumer()))
+
+    chaos_task = asyncio.create_task(chaos())
+    await asyncio.gather(*producers)
+    producers_done.set()
+    await chaos_task
+    c.close()
+    results = await asyncio.gather(*consumers, return_exceptions=True)
+    assert all(r is None or isinstance(r, asyncio.CancelledError) for r in results)
+    assert len(sent) == PRODUCERS * PER_PRODUCER
+    assert len(set(received)) == len(received)
+    assert Counter(sent) == Counter(received)
+    assert not c._senders and not c._receivers
