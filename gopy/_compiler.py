@@ -1,0 +1,104 @@
+"""The compiler's public entry points: parse, translate, compile_source."""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+import types
+
+from gopy import __version__
+from gopy._errors import GopyInternalError, GopySyntaxError
+from gopy._lower import lower
+from gopy._parse import load_tables
+from gopy._source import SourceText
+
+__all__ = ["parse", "translate", "compile_source", "decode_source", "COMPILER_TAG"]
+
+_MODES = ("exec", "main")
+
+
+def _compiler_tag() -> str:
+    # The tables carry a hash of the grammar they were built from; the lowering
+    # is versioned with the package.
+    return f"gopy-{__version__}-{load_tables().grammar_hash[:8]}"
+
+
+COMPILER_TAG: str = _compiler_tag()
+
+
+def decode_source(source: str | bytes) -> str:
+    """Source bytes decoded as Python decodes a module: BOM, PEP 263 cookie, UTF-8."""
+    if isinstance(source, str):
+        return source
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    if encoding == "utf-8-sig":
+        if source.startswith(b"\xef\xbb\xbf"):
+            source = source[3:]
+        encoding = "utf-8"
+    return source.decode(encoding)
+
+
+def _source_text(source: str | bytes, filename: str) -> SourceText:
+    try:
+        text = decode_source(source)
+    except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
+        raise GopySyntaxError(f"cannot decode the source: {exc}", filename, 1, 1, None) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\0" in text:
+        line = text.count("\n", 0, text.index("\0")) + 1
+        raise GopySyntaxError("source code cannot contain null bytes", filename, line, 1, None)
+    return SourceText(text, filename)
+
+
+def parse(source: str | bytes, filename: str = "<unknown>", mode: str = "exec") -> ast.Module:
+    """Parse gopy source to a Python ``ast.Module`` (plain Python gives ``ast.parse``'s tree).
+
+    ``mode="exec"`` compiles an importable module; ``mode="main"`` the program
+    that ``gopy run`` executes (top-level channel operations allowed).
+    """
+    if mode not in _MODES:
+        raise ValueError(f"mode must be one of {_MODES}, not {mode!r}")
+    text = _source_text(source, filename)
+    try:
+        return lower(text, mode)
+    except SyntaxError:
+        raise
+    except RecursionError:
+        raise GopySyntaxError("too many nested parentheses", filename, 1, 1, text.line(1)) from None
+    except Exception as exc:
+        raise GopyInternalError(
+            f"internal compiler error: {type(exc).__name__}: {exc} (compiling {filename}); please report"
+        ) from exc
+
+
+def translate(source: str | bytes, filename: str = "<unknown>", mode: str = "main") -> str:
+    """The Python that gopy generates for ``source``, formatted with black."""
+    module = parse(source, filename, mode)
+    code = ast.unparse(module)
+    import black  # only here: formatting is for people, not for running
+
+    try:
+        return black.format_str(code, mode=black.Mode())
+    except Exception:  # black rejects nothing ast.unparse makes, but never lose the output
+        return code + "\n"
+
+
+def compile_source(source: str | bytes, filename: str, mode: str = "exec") -> types.CodeType:
+    """Compile gopy source to a code object; errors are ``GopySyntaxError`` with positions."""
+    module = parse(source, filename, mode)
+    try:
+        return compile(module, filename, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        text = _source_text(source, filename)
+        lineno = exc.lineno or 1
+        raise GopySyntaxError(
+            exc.msg, filename, lineno, exc.offset or 1, text.line(lineno), exc.end_lineno, exc.end_offset
+        ) from None
+    except (ValueError, TypeError) as exc:
+        raise GopyInternalError(
+            f"internal compiler error: {type(exc).__name__}: {exc} (compiling {filename}); please report"
+        ) from exc

@@ -1,0 +1,653 @@
+"""Text to parse: gopy's tokenizer and the LALR(1) driver over prebuilt tables.
+
+The grammar (``grammar/gopy.lark``) is compiled by Lark into LALR tables once,
+by ``python -m gopy._parse --regenerate``, and shipped as ``gopy/_tables.pickle``;
+start-up only unpickles them (Lark is not imported at run time). The tokenizer
+is hand-written because Python's lexical rules (indentation, soft keywords,
+f-strings, byte columns) need lookahead over a whole logical line. The driver
+calls the lowering's methods as rules are reduced, so no parse tree is built.
+
+Token positions are AST-style: ``lineno``/``end_lineno`` 1-based,
+``col_offset``/``end_col_offset`` 0-based UTF-8 byte offsets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import re
+import sys
+from importlib import resources
+from typing import Any, Callable, Iterator, NamedTuple
+
+from gopy._errors import GopySyntaxError
+from gopy._source import SourceText
+
+__all__ = ["Tok", "Tables", "load_tables", "tokenize", "run_parser", "syntax_error", "parse_tree", "grammar_text"]
+
+_TABLES_FILE = "_tables.pickle"
+_FORMAT = 1
+
+SOFT_KEYWORDS = frozenset({"go", "defer", "select", "match", "case", "default", "range"})
+HARD_KEYWORDS = frozenset(
+    "False None True and as assert async await break class continue def del elif else "
+    "except finally for from global if import in is lambda nonlocal not or pass raise "
+    "return try while with yield".split()
+)
+
+
+class Tok:
+    """A token: type (a grammar terminal name), text and AST-style position."""
+
+    __slots__ = ("type", "value", "lineno", "col_offset", "end_lineno", "end_col_offset")
+
+    def __init__(self, type: str, value: str, lineno: int, col: int, end_lineno: int, end_col: int) -> None:
+        self.type = type
+        self.value = value
+        self.lineno = lineno
+        self.col_offset = col
+        self.end_lineno = end_lineno
+        self.end_col_offset = end_col
+
+    def __repr__(self) -> str:
+        return f"Tok({self.type}, {self.value!r}, {self.lineno}:{self.col_offset})"
+
+
+# ---------------------------------------------------------------- tables
+
+IDENTITY, SPLICE, CALL = 0, 1, 2
+
+
+class Tables(NamedTuple):
+    """The LALR tables and what the tokenizer and driver need to use them."""
+
+    grammar_hash: str
+    table: list[dict[str, int]]  # state -> terminal/rule -> shift state (>= 0) or ~rule
+    rules: list[tuple[int, str, int, tuple[int, ...], str]]  # size, origin, kind, splice idx, callback
+    start: int
+    end: int
+    literals: dict[str, str]  # keyword/operator spelling -> terminal name
+
+
+def grammar_text() -> str:
+    """The grammar source shipped in ``gopy.grammar``."""
+    try:
+        return resources.files("gopy.grammar").joinpath("gopy.lark").read_text(encoding="utf-8")
+    except ModuleNotFoundError:
+        # Run from a checkout whose directory shadows the installed package:
+        # 'gopy.grammar' is mapped to grammar/ only by the installed metadata.
+        path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "grammar", "gopy.lark")
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+
+
+def grammar_hash(text: str | None = None) -> str:
+    """A short hash of the grammar text (baked into the tables and COMPILER_TAG)."""
+    return hashlib.sha256((text or grammar_text()).encode("utf-8")).hexdigest()[:16]
+
+
+def build_tables() -> Tables:
+    """Compile the grammar with Lark (slow: only for ``--regenerate`` and the staleness test)."""
+    import logging
+
+    from lark import Lark, logger
+    from lark.parsers.lalr_analysis import Shift
+
+    conflicts: list[str] = []
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            conflicts.append(record.getMessage())
+
+    handler = _Collect(logging.DEBUG)
+    old_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        text = grammar_text()
+        lark = Lark(text, parser="lalr", lexer="basic", start="file_input", keep_all_tokens=True)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+    conflicts = [c for c in conflicts if "conflict" in c.lower() or c.startswith(" * ")]
+    if conflicts:
+        # Lark resolves shift/reduce conflicts as shifts silently; the grammar must have none.
+        raise RuntimeError("LALR conflicts in the gopy grammar:\n" + "\n".join(conflicts))
+    parse_table = lark.parser.parser.parser.parse_table
+    rule_index: dict[Any, int] = {}
+    rules = []
+    for rule in lark.rules:
+        rule_index[rule] = len(rules)
+        origin = str(rule.origin.name)
+        size = len(rule.expansion)
+        splice = tuple(i for i, sym in enumerate(rule.expansion) if not sym.is_term and sym.name.startswith("_"))
+        name = str(rule.alias or origin)
+        if origin.startswith("_"):
+            kind = SPLICE
+        elif rule.options.expand1 and not rule.alias and size == 1 and not splice:
+            kind = IDENTITY
+        else:
+            kind = CALL
+        rules.append((size, origin, kind, splice, name))
+    state_ids = {s: i for i, s in enumerate(parse_table.states)}
+    table: list[dict[str, int]] = [{} for _ in state_ids]
+    for s, actions in parse_table.states.items():
+        row = table[state_ids[s]]
+        for sym, (action, arg) in actions.items():
+            row[str(sym)] = state_ids[arg] if action is Shift else ~rule_index[arg]
+    literals = {str(t.pattern.value): str(t.name) for t in lark.terminals if t.pattern.type == "str"}
+    start = state_ids[parse_table.start_states["file_input"]]
+    end = state_ids[parse_table.end_states["file_input"]]
+    return Tables(grammar_hash(text), table, rules, start, end, literals)
+
+
+_tables: Tables | None = None
+
+
+def load_tables() -> Tables:
+    """The shipped tables (unpickled once per process)."""
+    global _tables
+    if _tables is None:
+        data = resources.files("gopy").joinpath(_TABLES_FILE).read_bytes()
+        fmt, tables = pickle.loads(data)
+        if fmt != _FORMAT:
+            raise RuntimeError("gopy's parser tables are from another version; run python -m gopy._parse --regenerate")
+        _tables = Tables(*tables)
+    return _tables
+
+
+def regenerate(path: str) -> None:
+    """Write freshly built tables to ``path``."""
+    tables = build_tables()
+    with open(path, "wb") as f:
+        pickle.dump((_FORMAT, tuple(tables)), f, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+# ---------------------------------------------------------------- tokenizer
+
+_STRING_PREFIX = r"(?:[rR][bBfF]?|[bBfF][rR]?|[uU])?"
+_STRING_BODY = (
+    r"'''[^'\\]*(?:(?:\\[\s\S]|'(?!''))[^'\\]*)*'''"
+    r'|"""[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*"""'
+    r"|'[^'\\\n]*(?:\\[\s\S][^'\\\n]*)*'"
+    r'|"[^"\\\n]*(?:\\[\s\S][^"\\\n]*)*"'
+)
+_DIGITS = r"[0-9](?:_?[0-9])*"
+_EXPONENT = r"[eE][-+]?" + _DIGITS
+_POINTFLOAT = rf"(?:{_DIGITS}\.(?:{_DIGITS})?|\.{_DIGITS})(?:{_EXPONENT})?"
+_FLOAT = rf"(?:{_POINTFLOAT}|{_DIGITS}{_EXPONENT})"
+_NUMBER = (
+    rf"(?:{_DIGITS}[jJ]|{_FLOAT}[jJ]|{_FLOAT}"
+    r"|0[xX](?:_?[0-9a-fA-F])+|0[bB](?:_?[01])+|0[oO](?:_?[0-7])+"
+    r"|0(?:_?0)*(?![0-9_])|[1-9](?:_?[0-9])*)"
+)
+_OPERATORS = sorted(
+    "<- := ... -> ** // << >> <= >= == != += -= *= /= %= &= |= ^= @= <<= >>= **= //= "
+    "( ) [ ] { } : , ; . + - * / % & | ^ ~ < > = @".split(),
+    key=len,
+    reverse=True,
+)
+_TOKEN_RE = re.compile(
+    r"(?P<ws>[ \t\f]+)"
+    r"|(?P<nl>\n)"
+    r"|(?P<comment>#[^\n]*)"
+    rf"|(?P<string>{_STRING_PREFIX}(?:{_STRING_BODY}))"
+    rf"|(?P<badstring>{_STRING_PREFIX}(?:'''|\"\"\"|'|\"))"
+    r"|(?P<name>(?:[^\W\d]|[^\x00-\x7f])(?:\w|[^\x00-\x7f])*)"
+    rf"|(?P<number>{_NUMBER})"
+    r"|(?P<op>" + "|".join(re.escape(op) for op in _OPERATORS) + r")"
+    r"|(?P<cont>\\\n)"
+)
+_INDENT_RE = re.compile(r"[ \t\f]*")
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+_CLOSE = {")": "(", "]": "[", "}": "{"}
+
+
+class _Tokenizer:
+    """Python's tokenizer rules plus gopy's soft keywords, for one source text."""
+
+    def __init__(self, source: SourceText, literals: dict[str, str]) -> None:
+        self.source = source
+        self.text = source.text
+        self.literals = literals
+        self.t_name = "NAME"
+        self.keywords = {k: literals[k] for k in HARD_KEYWORDS if k in literals}
+        self.all_ascii = self.text.isascii()
+
+    def error(self, msg: str, lineno: int, col: int, end_lineno: int | None = None, end_col: int | None = None) -> GopySyntaxError:
+        return self.source.error(msg, lineno, col, end_lineno, end_col)
+
+    def tokens(self) -> list[Tok]:
+        text = self.text
+        n = len(text)
+        lit = self.literals
+        keywords = self.keywords
+        all_ascii = self.all_ascii
+        match = _TOKEN_RE.match
+        toks: list[Tok] = []
+        append = toks.append
+        pos = 0
+        lineno = 1
+        line_start = 0
+        line_ascii = True
+        brackets: list[Tok] = []
+        indents = [0]
+        alt_indents = [0]
+        blocks: list[str | None] = [None]
+        pending_block: str | None = None
+        line_begin = 0  # index in toks of the current logical line's first token
+        soft = False  # the current logical line has a soft keyword or 'with'
+        at_bol = True
+
+        def bcol(p: int) -> int:
+            if line_ascii:
+                return p - line_start
+            return len(text[line_start:p].encode("utf-8"))
+
+        while True:
+            if at_bol:
+                at_bol = False
+                if not all_ascii:
+                    eol = text.find("\n", pos)
+                    line_ascii = text[pos : eol if eol >= 0 else n].isascii()
+                m = _INDENT_RE.match(text, pos)
+                ws_end = m.end()
+                c = text[ws_end : ws_end + 1]
+                if c == "#" or c == "\n" or c == "" or (c == "\\" and text[ws_end + 1 : ws_end + 2] == "\n"):
+                    # a blank or comment-only line: no NEWLINE, no indentation change
+                    eol = text.find("\n", ws_end)
+                    if eol < 0:
+                        pos = n
+                        break
+                    pos = eol + 1
+                    lineno += 1
+                    line_start = pos
+                    at_bol = True
+                    continue
+                col = alt = 0
+                for ch in m.group():
+                    if ch == " ":
+                        col += 1
+                        alt += 1
+                    elif ch == "\t":
+                        col = (col // 8 + 1) * 8
+                        alt += 1
+                    else:  # form feed resets the column, as in CPython
+                        col = alt = 0
+                line_begin = len(toks)
+                here = bcol(ws_end)
+                if col == indents[-1]:
+                    if alt != alt_indents[-1]:
+                        raise self.error("inconsistent use of tabs and spaces in indentation", lineno, here)
+                    pending_block = None
+                elif col > indents[-1]:
+                    if alt <= alt_indents[-1]:
+                        raise self.error("inconsistent use of tabs and spaces in indentation", lineno, here)
+                    indents.append(col)
+                    alt_indents.append(alt)
+                    blocks.append(pending_block)
+                    pending_block = None
+                    append(Tok("INDENT", "", lineno, 0, lineno, here))
+                else:
+                    pending_block = None
+                    while col < indents[-1]:
+                        indents.pop()
+                        alt_indents.pop()
+                        blocks.pop()
+                        append(Tok("DEDENT", "", lineno, here, lineno, here))
+                    if col != indents[-1]:
+                        raise self.error("unindent does not match any outer indentation level", lineno, here)
+                    if alt != alt_indents[-1]:
+                        raise self.error("inconsistent use of tabs and spaces in indentation", lineno, here)
+                line_begin = len(toks)
+                pos = ws_end
+            m = match(text, pos)
+            if m is None:
+                if pos >= n:
+                    break
+                self._bad_char(pos, lineno, line_start, bcol)
+            kind = m.lastgroup
+            end = m.end()
+            if kind == "name":
+                value = m.group()
+                if value in keywords:
+                    t = keywords[value]
+                    if value == "with":
+                        soft = True
+                else:
+                    t = "NAME"
+                    if value in SOFT_KEYWORDS:
+                        soft = True
+                    elif not value.isascii():
+                        value = self._check_name(value, lineno, bcol(pos))
+                append(Tok(t, value, lineno, bcol(pos), lineno, bcol(end)))
+            elif kind == "op":
+                value = m.group()
+                tok = Tok(lit[value], value, lineno, bcol(pos), lineno, bcol(end))
+                append(tok)
+                if value in _OPEN:
+                    brackets.append(tok)
+                elif value in _CLOSE:
+                    if not brackets:
+                        raise self.error(f"unmatched '{value}'", lineno, tok.col_offset)
+                    opener = brackets.pop()
+                    if opener.value != _CLOSE[value]:
+                        where = "" if opener.lineno == lineno else f" on line {opener.lineno}"
+                        raise self.error(
+                            f"closing parenthesis '{value}' does not match opening parenthesis '{opener.value}'{where}",
+                            lineno,
+                            tok.col_offset,
+                        )
+            elif kind == "ws" or kind == "comment":
+                pass
+            elif kind == "nl":
+                if not brackets:
+                    if soft:
+                        pending_block = self._resolve_line(toks, line_begin, blocks[-1])
+                        soft = False
+                    append(Tok("NEWLINE", "\n", lineno, bcol(pos), lineno, bcol(end)))
+                    at_bol = True
+                lineno += 1
+                line_start = end
+                if not all_ascii:
+                    eol = text.find("\n", end)
+                    line_ascii = text[end : eol if eol >= 0 else n].isascii()
+            elif kind == "number":
+                append(Tok("NUMBER", m.group(), lineno, bcol(pos), lineno, bcol(end)))
+            elif kind == "string":
+                value = m.group()
+                col = bcol(pos)
+                start_line = lineno
+                nls = value.count("\n")
+                if nls:
+                    lineno += nls
+                    line_start = text.rfind("\n", pos, end) + 1
+                    if not all_ascii:
+                        eol = text.find("\n", end)
+                        line_ascii = text[line_start : eol if eol >= 0 else n].isascii()
+                append(Tok("STRING", value, start_line, col, lineno, bcol(end)))
+            elif kind == "cont":
+                lineno += 1
+                line_start = end
+                if not all_ascii:
+                    eol = text.find("\n", end)
+                    line_ascii = text[end : eol if eol >= 0 else n].isascii()
+            elif kind == "badstring":
+                quote = m.group().lstrip("rRbBfFuU")
+                what = "triple-quoted string literal" if len(quote) == 3 else "string literal"
+                detected = lineno if len(quote) == 1 else self.text.count("\n", 0, n) + 1
+                raise self.error(f"unterminated {what} (detected at line {detected})", lineno, bcol(pos))
+            pos = end
+
+        if brackets:
+            opener = brackets[-1]
+            raise self.error(f"unclosed '{opener.value}'", opener.lineno, opener.col_offset)
+        # the last line gets its NEWLINE even without a trailing '\n'
+        if len(toks) > line_begin and toks[-1].type not in ("NEWLINE", "INDENT", "DEDENT"):
+            if soft:
+                self._resolve_line(toks, line_begin, blocks[-1])
+            col = bcol(pos)
+            append(Tok("NEWLINE", "", lineno, col, lineno, col + 1))
+        elif toks and toks[-1].type == "INDENT":  # pragma: no cover - indentation before EOF only
+            toks.pop()
+        end_line, end_col = lineno, bcol(pos)
+        for _ in range(len(indents) - 1):
+            append(Tok("DEDENT", "", end_line, end_col, end_line, end_col))
+        append(Tok("$END", "", end_line, end_col, end_line, end_col))
+        return toks
+
+    def _bad_char(self, pos: int, lineno: int, line_start: int, bcol: Callable[[int], int]) -> None:
+        c = self.text[pos]
+        col = bcol(pos)
+        if c == "\\":
+            raise self.error("unexpected character after line continuation character", lineno, col)
+        if c.isprintable():
+            raise self.error(f"invalid character '{c}' (U+{ord(c):04X})", lineno, col)
+        raise self.error(f"invalid non-printable character U+{ord(c):04X}", lineno, col)
+
+    def _check_name(self, value: str, lineno: int, col: int) -> str:
+        """NFKC-normalise a non-ASCII identifier, rejecting invalid characters."""
+        import unicodedata
+
+        if not value.isidentifier():
+            for i, c in enumerate(value):
+                if not (value[: i + 1]).isidentifier() and not ("a" + c).isidentifier():
+                    bad_col = col + len(value[:i].encode("utf-8"))
+                    if c.isprintable():
+                        raise self.error(f"invalid character '{c}' (U+{ord(c):04X})", lineno, bad_col)
+                    raise self.error(f"invalid non-printable character U+{ord(c):04X}", lineno, bad_col)
+            raise self.error("invalid syntax", lineno, col)
+        return unicodedata.normalize("NFKC", value)
+
+    def _resolve_line(self, toks: list[Tok], b: int, block: str | None) -> str | None:
+        """Turn the soft keywords of the logical line ``toks[b:]`` into keywords.
+
+        Returns the kind of block ('match' or 'select') the line's header opens.
+        """
+        lit = self.literals
+        colon, semicolon, colonequal = lit[":"], lit[";"], lit[":="]
+        t_for, t_with, t_lpar = lit["for"], lit["with"], lit["("]
+        opens = (lit["("], lit["["], lit["{"])
+        closes = (lit[")"], lit["]"], lit["}"])
+        e = len(toks)  # the NEWLINE is appended after this
+        toks.append(Tok("NEWLINE", "", 0, 0, 0, 0))  # sentinel lookahead
+        toks.append(Tok("NEWLINE", "", 0, 0, 0, 0))
+        opened: str | None = None
+        depth = 0
+        start = True
+        try:
+            for i in range(b, e):
+                t = toks[i]
+                tt = t.type
+                if tt == "NAME" and t.value in SOFT_KEYWORDS:
+                    v = t.value
+                    nxt = toks[i + 1]
+                    if v == "range":
+                        prev = toks[i - 1].type if i > b else ""
+                        if prev == t_for and nxt.type not in (lit["in"], lit[","], lit["."], lit["["]):
+                            t.type = "RANGE"
+                        elif prev == colonequal and depth == 0 and t_for in (toks[b].type, toks[b + 1].type):
+                            t.type = "RANGE"
+                    elif start and depth == 0:
+                        if v == "go" or v == "defer":
+                            if nxt.type == "NAME":
+                                t.type = v.upper()
+                        elif i != b:
+                            pass
+                        elif v == "match":
+                            if toks[e - 1].type == colon and e - b >= 3 and nxt.type != colon:
+                                t.type = "MATCH"
+                                opened = "match"
+                        elif v == "case":
+                            if block in ("match", "select") or (
+                                nxt.type in ("NAME", "NUMBER", "STRING", lit["<-"])
+                                and self._has_top_colon(toks, i + 1, e, colon, opens, closes)
+                            ):
+                                t.type = "CASE"
+                        elif v == "default":
+                            if nxt.type == colon and (block == "select" or toks[i + 2].type == "NEWLINE"):
+                                t.type = "DEFAULT"
+                        elif v == "select":
+                            if nxt.type == colon and toks[i + 2].type in ("NEWLINE", lit["pass"]):
+                                t.type = "SELECT"
+                                if toks[i + 2].type == "NEWLINE":
+                                    opened = "select"
+                elif tt == t_with and depth == 0 and toks[i + 1].type == t_lpar:
+                    self._with_parens(toks, i + 1, e)
+                if tt in opens:
+                    depth += 1
+                elif tt in closes:
+                    depth -= 1
+                start = tt == semicolon or (tt == colon and depth == 0)
+        finally:
+            del toks[e:]
+        return opened
+
+    @staticmethod
+    def _has_top_colon(toks: list[Tok], i: int, e: int, colon: str, opens: tuple, closes: tuple) -> bool:
+        depth = 0
+        for j in range(i, e):
+            tt = toks[j].type
+            if tt in opens:
+                depth += 1
+            elif tt in closes:
+                depth -= 1
+            elif tt == colon and depth == 0:
+                return True
+        return False
+
+    def _with_parens(self, toks: list[Tok], i: int, e: int) -> None:
+        """Mark `with (a as b, c):` parentheses that enclose the whole item list."""
+        lit = self.literals
+        opens = (lit["("], lit["["], lit["{"])
+        closes = (lit[")"], lit["]"], lit["}"])
+        bad = (lit["for"], lit["yield"], lit["async"])
+        depth = 0
+        for j in range(i, e):
+            tt = toks[j].type
+            if tt in opens:
+                depth += 1
+            elif tt in closes:
+                depth -= 1
+                if depth == 0:
+                    if j > i + 1 and toks[j + 1].type == lit[":"]:
+                        toks[i].type = "WITH_LPAR"
+                        toks[j].type = "WITH_RPAR"
+                    return
+            elif depth == 1 and tt in bad:
+                return
+            elif depth == 1 and tt == lit["*"] and toks[j - 1].type in (lit["("], lit[","]):
+                return
+
+
+def tokenize(source: SourceText, tables: Tables | None = None) -> list[Tok]:
+    """All tokens of ``source``, ending with NEWLINE, DEDENTs and ``$END``."""
+    if tables is None:
+        tables = load_tables()
+    return _Tokenizer(source, tables.literals).tokens()
+
+
+# ---------------------------------------------------------------- driver
+
+
+class UnexpectedToken(Exception):
+    """The parser met a token no rule allows here (turned into a GopySyntaxError)."""
+
+    def __init__(self, token: Tok, state: int, prev: Tok | None) -> None:
+        super().__init__(token)
+        self.token = token
+        self.state = state
+        self.prev = prev
+
+
+def run_parser(tokens: list[Tok], tables: Tables, callbacks: list[Callable[[list], Any] | None]) -> Any:
+    """Run the LALR(1) automaton over ``tokens``; ``callbacks[i]`` builds rule i's value."""
+    table = tables.table
+    rules = tables.rules
+    end_state = tables.end
+    states = [tables.start]
+    values: list[Any] = []
+    prev = None
+    for tok in tokens:
+        tt = tok.type
+        while True:
+            action = table[states[-1]].get(tt)
+            if action is None:
+                raise UnexpectedToken(tok, states[-1], prev)
+            if action >= 0:
+                states.append(action)
+                values.append(tok)
+                break
+            rule = ~action
+            size, origin, kind, splice, _ = rules[rule]
+            if kind == IDENTITY:
+                del states[-1]
+                states.append(table[states[-1]][origin])
+                continue
+            if size:
+                children = values[-size:]
+                del values[-size:]
+                del states[-size:]
+            else:
+                children = []
+            if splice:
+                flat: list = []
+                for i, child in enumerate(children):
+                    if i in splice:
+                        flat += child
+                    else:
+                        flat.append(child)
+                children = flat
+            if kind == CALL:
+                value = callbacks[rule](children)
+            else:
+                value = children
+            states.append(table[states[-1]][origin])
+            values.append(value)
+            if tt == "$END" and states[-1] == end_state:
+                return values[-1]
+        prev = tok
+    raise AssertionError("the parser did not reach its end state")
+
+
+def syntax_error(exc: UnexpectedToken, source: SourceText, tables: Tables) -> GopySyntaxError:
+    """The user-facing error for a token the grammar does not allow."""
+    lit = tables.literals
+    tok, prev = exc.token, exc.prev
+    tt = tok.type
+    expected = tables.table[exc.state]
+
+    def at_token(msg: str, t: Tok = tok) -> GopySyntaxError:
+        return source.error(msg, t.lineno, t.col_offset, t.end_lineno, max(t.end_col_offset, t.col_offset + 1))
+
+    if prev is not None and prev.type == lit["<-"]:
+        return at_token("expected an expression after '<-'", prev)
+    if tt == "CASE":
+        return at_token("'case' outside 'select'")
+    if tt == "DEFAULT":
+        return at_token("'default' outside 'select'")
+    if tt == "INDENT":
+        return source.error("unexpected indent", tok.lineno, tok.end_col_offset)
+    if "INDENT" in expected:
+        return source.error("expected an indented block", tok.lineno, tok.col_offset)
+    if tt == "DEDENT" and tok.lineno > 0:
+        return source.error("unindent does not match any outer indentation level", tok.lineno, tok.col_offset)
+    if lit[":"] in expected and (tt == "NEWLINE" or tt == "$END") and prev is not None:
+        return source.error("expected ':'", prev.end_lineno, prev.end_col_offset)
+    if tt == "$END" or (tt == "NEWLINE" and not tok.value):
+        return source.error("unexpected end of input", tok.lineno, tok.col_offset)
+    return at_token("invalid syntax")
+
+
+def parse_tree(text: str) -> Any:
+    """The Lark parse tree of ``text`` (for debugging the grammar)."""
+    from lark import Token, Tree
+
+    tables = load_tables()
+
+    def leaf(tok: Any) -> Any:
+        return Token(tok.type, tok.value, line=tok.lineno, column=tok.col_offset) if isinstance(tok, Tok) else tok
+
+    callbacks: list = []
+    for _, _, kind, _, name in tables.rules:
+        callbacks.append(lambda children, name=name: Tree(name, [leaf(c) for c in children]))
+    return run_parser(tokenize(SourceText(text)), tables, callbacks)
+
+
+def _main(argv: list[str]) -> int:
+    if argv[1:] == ["--regenerate"]:
+        path = str(resources.files("gopy").joinpath(_TABLES_FILE))
+        regenerate(path)
+        print(f"wrote {path}")
+        return 0
+    if len(argv) == 2:
+        with open(argv[1], encoding="utf-8") as f:
+            print(parse_tree(f.read()).pretty())
+        return 0
+    print("usage: python -m gopy._parse --regenerate | FILE", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv))
