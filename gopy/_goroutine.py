@@ -377,6 +377,9 @@ class _SelectorProbe:
             for key in selector.get_map().values():
                 if key.fd != self.self_pipe:
                     return True
+        proactor = getattr(loop, "_proactor", None)  # Windows: overlapped I/O in flight
+        if proactor is not None and getattr(proactor, "_cache", None):
+            return True
         return bool(getattr(loop, "_signal_handlers", None)) or _executor_busy(loop)
 
 
