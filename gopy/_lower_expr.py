@@ -205,7 +205,7 @@ class ExprLowering(LoweringBase):
             b = "b" in prefix
             if is_bytes is None:
                 is_bytes = b
-                if prefix == "u":
+                if s[:q] == "u":  # CPython marks only a lowercase u prefix
                     kind = "u"
             elif is_bytes != b:
                 raise self.source.error(

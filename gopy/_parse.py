@@ -130,7 +130,19 @@ def build_tables() -> Tables:
         else:
             kind = CALL
         rules.append((size, origin, kind, splice, name))
-    state_ids = {s: i for i, s in enumerate(parse_table.states)}
+    # Number the states in a canonical order (Lark's order follows set hashing,
+    # which changes from run to run) so that regenerating is reproducible.
+    start_state = parse_table.start_states["file_input"]
+    state_ids = {start_state: 0}
+    queue = [start_state]
+    for s in queue:
+        for sym, (action, arg) in sorted(parse_table.states[s].items(), key=lambda kv: str(kv[0])):
+            if action is Shift and arg not in state_ids:
+                state_ids[arg] = len(state_ids)
+                queue.append(arg)
+    for s in parse_table.states:
+        if s not in state_ids:
+            state_ids[s] = len(state_ids)
     table: list[dict[str, int]] = [{} for _ in state_ids]
     for s, actions in parse_table.states.items():
         row = table[state_ids[s]]

@@ -1,0 +1,215 @@
+"""Tricky Python snippets, one per grammar feature: gopy.parse must equal ast.parse exactly.
+
+Also checks that gopy's soft keywords stay ordinary names in plain Python.
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+
+import pytest
+
+import gopy
+
+# Each snippet is parsed by both; a leading newline makes "line 1" wrong everywhere.
+SNIPPETS: dict[str, str] = {
+    # ---- what lark's python.lark misses (issue 2)
+    "with_as_tuple": "with a as (b, c): pass\n",
+    "with_as_attr": "with a as self.x: pass\n",
+    "with_as_subscript": "with a as b[0], c as d.e: pass\n",
+    "with_parenthesized": "with (a as b, c as d): pass\n",
+    "with_parenthesized_trailing_comma": "with (\n    open(x) as f,\n    open(y) as g,\n):\n    pass\n",
+    "with_parenthesized_no_as": "with (a, b): pass\n",
+    "with_tuple_as": "with (a, b) as c: pass\n",
+    "with_paren_expr": "with (a) as b, (c): pass\n",
+    "with_genexp": "with (x for x in y): pass\n",
+    "except_star": "try:\n    pass\nexcept* ValueError as e:\n    pass\nexcept* (TypeError, KeyError):\n    pass\n",
+    "tuple_star_subscript": "x: tuple[*Ts]\ny = a[*b]\nz = a[1, *b]\n",
+    "star_param_annotation": "def f(*args: *Ts): pass\n",
+    "match_negative_number": "match x:\n    case -1:\n        pass\n    case -1.5:\n        pass\n",
+    "match_complex": "match x:\n    case 1 + 2j:\n        pass\n    case -1 - 2j:\n        pass\n    case 0j:\n        pass\n",
+    "match_implicit_concat": "match x:\n    case 'a' 'b':\n        pass\n    case b'x' b'y':\n        pass\n",
+    "match_tuple_subject": "match x, y:\n    case a, b:\n        pass\n",
+    "match_star_subject": "match *a, b:\n    case _:\n        pass\n",
+    "backslash_newline_in_string": "x = 'abc\\\ndef'\ny = b'\\\n'\n",
+    "trailing_comma_args": "def f(*args,): pass\ndef g(**kw,): pass\ndef h(*, a,): pass\ndef i(a, /, b, *c, d, **e,): pass\n",
+    "lambda_trailing_comma": "f = lambda *a,: 0\ng = lambda **k,: 0\nh = lambda *, a,: 0\n",
+    "return_star": "def f():\n    return *a, b\n",
+    "yield_star": "def f():\n    yield *a, b\n    x = yield *a, b\n",
+    "for_in_star": "for x in *a, b:\n    pass\n",
+    "relaxed_decorators": "@x[0].y\n@(lambda f: f)\n@a.b.c\n@f()()\ndef f(): pass\n",
+    "decorator_walrus": "@(x := d)\nclass C: pass\n",
+    "comprehension_if_if": "[x for x in y if p if q]\n{x for x in y if a if b if c}\n",
+    "lambda_slash": "f = lambda a, /, b: 0\ng = lambda a, /: 0\nh = lambda a=1, /, b=2, *c, d, e=3, **f: 0\n",
+    "several_double_star": "f(**a, **b)\nf(*a, *b, c, **d, e=1, **f)\nf(a=1, *b)\n",
+    "nfkc_identifiers": "ﬁle = 1\nℌ = 2\n𝔘𝔫𝔦𝔠𝔬𝔡𝔢 = ﬁle\nx = ℌ\n",
+    "annassign_star_rhs": "x: tuple = *a, b\n",
+    # ---- literals
+    "numbers": "a = 0, 00, 0_0, 1_000, 0x_ff, 0XFF, 0o17, 0O_7, 0b1010, 0B_1\n"
+               "b = 1.5, 1., .5, 1e10, 1E-5, 1_0.0_1e+1_0, 1j, 1.5J, 0j, 1e5j, 10_0j\n"
+               "c = 123456789012345678901234567890\n",
+    "strings": "a = 'x', \"y\", '''z''', \"\"\"w\"\"\", r'\\d', R'\\n', u'x', U'y'\n"
+               "b = b'x', B'y', br'\\d', Rb'\\x', rB'z', bR'q'\n"
+               "c = '\\n\\t\\x41\\u00e9\\N{BULLET}\\0\\777', b'\\x00\\n'\n"
+               "d = ''\ne = \"\"\nf = ''''''\ng = ''''a'''\n",
+    "implicit_concat": "x = ('a'\n     'b'  # comment\n     \"c\")\ny = 'a' 'b' 'c'\nz = b'a' b'b'\nw = u'a' 'b'\nv = 'a' u'b'\n",
+    "multiline_strings": "x = '''a\nb\nc'''\ny = f(\"\"\"\n  text\n\"\"\", 1)\n",
+    "string_escapes_in_triple": "x = '''a\\\nb'''\ny = \"\"\"\\t\\\"\"\"\"\n",
+    "docstrings": "'''Module doc.'''\nclass C:\n    '''Class doc.'''\n    def f(self):\n        \"\"\"Doc.\"\"\"\n",
+    "constants": "x = None, True, False, ...\ny = a[...]\n",
+    # ---- f-strings of every shape
+    "fstring_simple": "f'{x}'\nf'a{x}b{y}c'\nf''\nf'plain'\n",
+    "fstring_conversion_spec": "f'{x!r} {y!s:>10} {z!a} {w:{width}.{prec}}'\n",
+    "fstring_debug": "f'{x=}'\nf'{x = }'\nf'{x=!r:^20}'\nf'{x + 1=}'\n",
+    "fstring_nested": "f'{f\"{x}\"}'\nf\"{'a' if x else 'b'}\"\n",
+    "fstring_concat": "x = 'a' f'{b}' 'c' f'{d!r}'\ny = ('a'\n     f'{b}'\n     'c')\n",
+    "fstring_multiline": "x = f'''\n{a}\n  {b\n   + c}\n'''\ny = (\n    f'{a}'\n    f'{b}'\n)\n",
+    "fstring_raw": "rf'\\d{x}' + fR'{y}\\n' + Rf'{z}' + FR'{w}'\n",
+    "fstring_dict_expr": "f'{d[\"k\"]}' f\"{ {'a': 1}['a'] }\"\n",
+    "fstring_braces": "f'{{}}' f'{{{x}}}' f'a{{b'\n",
+    "fstring_in_call": "print(f'{x}', end=f'{y}')\n",
+    "fstring_non_ascii": "s = 'é'; t = f'é{x}é{y!r}'\nu = f'中文{x}'\n",
+    "fstring_lambda": "f'{(lambda: 1)()}'\n",
+    "fstring_indented": "def f():\n    if x:\n        return f'{a}' f'{b}'\n",
+    # ---- statements
+    "decorators": "@dec\n@dec.attr(1, k=2)\nclass C(Base, metaclass=M):\n    @property\n    def x(self): return 1\n",
+    "async_constructs": "async def f():\n    async with a as b, c:\n        pass\n    async for x in y:\n        pass\n    else:\n        pass\n    await x\n    return [i async for i in g() if await i]\n",
+    "async_comprehensions": "async def f():\n    a = [x async for x in y]\n    b = {x: y async for x, y in z}\n    c = (x async for x in y)\n    d = {x async for x in y for z in x}\n",
+    "walrus": "if (n := len(a)) > 10: pass\nwhile chunk := f.read(): pass\n[y := f(x), y**2]\nprint(x := 1)\na[x := 1]\nif x := 1: pass\n",
+    "walrus_in_comprehension": "[y for x in data if (y := f(x))]\n[(y := f(x)) for x in data]\n",
+    "star_expressions": "a, *b = c\n*a, b = c\n[a, *b] = c\n(*a,) = c\nx = *a, *b\nprint(*a, *b)\nfor *a, b in c: pass\n",
+    "global_nonlocal": "def f():\n    global a, b\n    x = 1\n    def g():\n        nonlocal x\n        x = 2\n",
+    "type_hinted_params": "def f(a: int, b: str = 'x', *args: int, c: 'C' = None, **kw: dict) -> list[int]:\n    pass\n",
+    "posonly_kwonly": "def f(a, b=1, /, c=2, *, d, e=3, **f): pass\ndef g(a, /): pass\ndef h(*, a): pass\n",
+    "lambda_forms": "f = lambda: 0\ng = lambda x: x\nh = lambda x, y=1, *a, z, **k: 0\ni = lambda *, x: x\nj = lambda x: (yield)\nk = lambda: lambda: 0\n",
+    "line_continuations": "x = 1 + \\\n    2\nif a and \\\n   b:\n    pass\nassert x, \\\n    'msg'\n",
+    "comments_everywhere": "# head\nx = [  # open\n    1,  # one\n    # alone\n    2,\n]  # close\ndef f(  # args\n    a,  # a\n):  # colon\n    # body\n    pass  # pass\n# tail\n",
+    "semicolons": "a = 1; b = 2; c = 3;\nif x: a; b\n",
+    "augassign_all": "a += 1; a -= 1; a *= 1; a @= 1; a /= 1; a %= 1; a &= 1; a |= 1; a ^= 1\na <<= 1; a >>= 1; a **= 1; a //= 1\na.b += 1; a[0] += 1\n",
+    "annassign": "x: int\ny: int = 1\n(z): int = 2\na.b: int\na[0]: int = 3\n",
+    "chained_assign": "a = b = c = 1\na, b = b, a\na = b, c = d, e\n",
+    "chained_comparison": "a < b <= c == d != e > f >= g in h not in i is j is not k\n",
+    "boolean_ops": "a and b or c and not d or not not e\nx = a or b or c\ny = a and b and c\n",
+    "unary_binary_precedence": "-a ** -b\n~a + -b * +c\na ** b ** c\nnot a == b\n(a + b) * c\na @ b\na // b % c\na << b >> c & d ^ e | f\n",
+    "conditional_expr": "x = a if b else c if d else e\ny = (a if b else c)\n",
+    "subscripts_slices": "a[1]; a[1:2]; a[:]; a[::]; a[1:2:3]; a[::2]; a[:, 1]; a[1:2, ::3]; a[x,]; a[()]\n",
+    "calls": "f()\nf(a)(b)(c)\nf(a, b=1, *c, **d)\nf(x for x in y)\nobj.method().attr[0](x)\n",
+    "parenthesized_exprs": "x = (a)\ny = ((a + b))\nz = (a).b\nw = (a)(b)\nv = (a)[b]\nu = (yield)\n(a) + (b)\n",
+    "displays": "[]; [1]; [1, 2,]; (); (1,); (1, 2); {}; {1}; {1: 2}; {1: 2, **d}; {**a, **b}; {*a, *b}\n",
+    "comprehensions": "[x for x in y]\n{x for x in y}\n{k: v for k, v in y}\n(x for x in y)\n[x for x in y for z in x if z]\n",
+    "imports": "import a\nimport a.b.c as d, e\nfrom a import b\nfrom a.b import (c as d, e,)\nfrom . import x\nfrom .. import y\nfrom ...a import z\nfrom .... import w\nfrom . a import *\n",
+    "try_forms": "try:\n    pass\nexcept:\n    pass\ntry:\n    pass\nexcept E as e:\n    pass\nelse:\n    pass\nfinally:\n    pass\ntry:\n    pass\nfinally:\n    pass\n",
+    "if_elif_else": "if a:\n    pass\nelif b:\n    pass\nelif c:\n    x = 1\nelse:\n    y = 2\n",
+    "loops_else": "for x in y:\n    break\nelse:\n    pass\nwhile x:\n    continue\nelse:\n    pass\n",
+    "del_forms": "del a\ndel a, b\ndel (a, b)\ndel [a, b]\ndel a[0], a.b\ndel (a)\n",
+    "raise_assert": "raise\nraise E\nraise E from e\nassert x\nassert x, 'msg'\n",
+    "return_yield": "def f():\n    return\n    return x\n    yield\n    yield x\n    yield from g()\n    x = yield\n    await_ = 1\n",
+    "class_forms": "class A: pass\nclass B(): pass\nclass C(A, B, metaclass=M, **kw): pass\n",
+    "nested_functions": "def f():\n    def g():\n        def h():\n            return 1\n        return h\n    return g\n",
+    "non_ascii_columns": "s = 'héllo'; t = x\nπ = 3.14; r = π * 2\n# 注释\nd = {'ключ': 'значение', 'k': v}\nf('é', y)\n",
+    "tabs_indentation": "if x:\n\tpass\n\tif y:\n\t\tpass\n",
+    "form_feed": "\x0cx = 1\ndef f():\n    pass\n\x0c\ndef g(): pass\n",
+    "crlf": "x = 1\r\nif x:\r\n    y = '''a\r\nb'''\r\n",
+    "no_trailing_newline": "x = 1\nif x:\n    y = 2",
+    "empty_module": "",
+    "only_comments": "# just a comment\n\n# another\n",
+    "blank_lines_in_block": "def f():\n\n    x = 1\n\n\n    return x\n",
+    # ---- match statements with all pattern kinds
+    "match_all_patterns": (
+        "match command:\n"
+        "    case 0 | 1 | -2:\n        pass\n"
+        "    case 'a' | b'b':\n        pass\n"
+        "    case None | True | False:\n        pass\n"
+        "    case x:\n        pass\n"
+        "    case _:\n        pass\n"
+        "    case Color.RED:\n        pass\n"
+        "    case a.b.c:\n        pass\n"
+        "    case (x):\n        pass\n"
+        "    case [x, y, *rest]:\n        pass\n"
+        "    case (x, y, *_):\n        pass\n"
+        "    case ():\n        pass\n"
+        "    case []:\n        pass\n"
+        "    case x, y,:\n        pass\n"
+        "    case (x,):\n        pass\n"
+        "    case {'k': v, 1: w, Color.RED: z, **rest}:\n        pass\n"
+        "    case {}:\n        pass\n"
+        "    case {-1: x, 1+2j: y, 'a' 'b': z, None: n}:\n        pass\n"
+        "    case Point(x=0, y=0):\n        pass\n"
+        "    case Point(1, 2, z=3,):\n        pass\n"
+        "    case mod.Cls():\n        pass\n"
+        "    case [Point(x=0) as p, *_] if p.y > 0:\n        pass\n"
+        "    case (1 | 2) as n:\n        pass\n"
+        "    case str() | bytes():\n        pass\n"
+        "    case {'a': [1, {'b': (c)}]}:\n        pass\n"
+    ),
+    "match_soft_keyword_names": "match = 1\ncase = 2\nmatch.group(1)\nmatch(x)\nmatch[x]\nprint(match, case)\nmatch: int = 3\n_ = 4\n",
+    "match_inline_case_body": "match x:\n    case 1: pass\n    case 2: y = 3; z = 4\n",
+    "match_guard_walrus": "match x:\n    case y if (z := y):\n        pass\n",
+    # ---- gopy's soft keywords are plain names in plain Python
+    "go_defer_select_as_names": (
+        "go = 1\ndefer = [0]\nselect = lambda x: x\n"
+        "go(f)\ngo(f)(x)\nobj.go()\nobj.defer()\ndefer[0]\nselect(x)\n"
+        "go += 1\ngo.x = 1\ngo, defer = 1, 2\nprint(go)\nselect: int = 3\n"
+        "default = 1\ndefault: int = 2\nrange = 5\nfor range in x: pass\n"
+        "for range, i in y: pass\nfor range.a in z: pass\nfor range[0] in w: pass\n"
+        "for x in range(3): pass\n[x for range in y]\ny = (go := 3)\n"
+        "go if x else defer\ngo in x\ngo is not None\ngo and defer\n"
+    ),
+    "walrus_range_name": "if x := range(3): pass\nwhile (y := range(2)): pass\n",
+    "space_before_minus": "a < -b\nif x < -1: pass\n",
+}
+
+
+def _dump(tree: ast.AST) -> str:
+    return ast.dump(tree, include_attributes=True)
+
+
+@pytest.mark.parametrize("name", sorted(SNIPPETS))
+def test_snippet_matches_cpython(name: str) -> None:
+    src = SNIPPETS[name]
+    for text in (src, "\n" + src):  # the leading newline makes "line 1" wrong everywhere
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expected = _dump(ast.parse(text))
+            assert _dump(gopy.parse(text)) == expected
+
+
+def _indentable(src: str) -> bool:
+    # multi-line strings and layout snippets would change meaning when indented
+    return bool(src.strip()) and not any(s in src for s in ("\r", "\x0c", "\t", "'''", '"""', "\\\n"))
+
+
+@pytest.mark.parametrize("name", sorted(n for n, s in SNIPPETS.items() if _indentable(s)))
+def test_snippet_indented_in_function(name: str) -> None:
+    """The same snippet one block deeper (columns shift, f-string columns too)."""
+    src = SNIPPETS[name]
+    body = "".join("    " + line if line.strip() else line for line in src.splitlines(keepends=True))
+    text = "def _wrapper():\n" + body + ("\n" if not body.endswith("\n") else "") + "    pass\n"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = _dump(ast.parse(text))
+        assert _dump(gopy.parse(text)) == expected
+
+
+def test_bytes_source_with_bom_and_cookie() -> None:
+    src = "# -*- coding: latin-1 -*-\nx = 'caf\xe9'\n"
+    data = src.encode("latin-1")
+    assert _dump(gopy.parse(data)) == _dump(ast.parse(data))
+    bom = b"\xef\xbb\xbfx = '\xc3\xa9'\n"
+    assert _dump(gopy.parse(bom)) == _dump(ast.parse(bom))
+
+
+def test_invalid_escape_warns_with_position() -> None:
+    with pytest.warns(DeprecationWarning, match="invalid escape sequence"):
+        gopy.parse("\nx = '\\d'\n", "f.gopy")
+
+
+def test_deeply_nested_expression() -> None:
+    text = "x = " + "(" * 50 + "1" + ")" * 50 + "\n"
+    assert _dump(gopy.parse(text)) == _dump(ast.parse(text))
+
+
+def test_long_operator_chain() -> None:
+    text = "x = " + " + ".join(f"a{i}" for i in range(300)) + "\n"
+    assert _dump(gopy.parse(text)) == _dump(ast.parse(text))
