@@ -54,7 +54,18 @@ T = TypeVar("T")
 
 _get_running_loop = asyncio.get_running_loop
 _current_task = asyncio.current_task
+# {loop: running task}, kept by asyncio's task steps (C or Python). Reading it
+# avoids a second running-loop lookup (one getpid() system call each) on every
+# park; where a Python version stops maintaining it, ``_task_on`` falls back.
+_current_tasks: dict[Any, asyncio.Task[Any]] = getattr(asyncio.tasks, "_current_tasks", {})
+
+
+def _task_on(loop: asyncio.AbstractEventLoop) -> asyncio.Task[Any] | None:
+    """The task running on ``loop`` (the caller's)."""
+    return _current_tasks.get(loop) or _current_task(loop)
 _CancelledError = asyncio.CancelledError
+# Faster than loop.create_future() (no Python frame) and valid on any loop.
+_Future = asyncio.Future
 
 
 class ChannelClosed(Exception):
@@ -109,8 +120,9 @@ def _discard(queue: deque[Any], entry: Any) -> None:
 
 async def _block_forever(reason: str) -> NoReturn:
     """Park the current task for good (a nil channel, an empty select)."""
-    fut = _get_running_loop().create_future()
-    task = _current_task()
+    loop = _get_running_loop()
+    fut = _Future(loop=loop)
+    task = _task_on(loop)
     parked[task] = reason  # type: ignore[index]
     try:
         await fut
@@ -240,10 +252,11 @@ class chan(Generic[T]):
             self._buf.append(value)
             return
         # Slow path: park until a receiver takes the value or the channel closes.
-        fut = _get_running_loop().create_future()
+        loop = _get_running_loop()
+        fut = _Future(loop=loop)
         entry = (fut, value, None)
         self._senders.append(entry)
-        task = _current_task()
+        task = _current_tasks.get(loop) or _current_task(loop)
         parked[task] = "chan send"  # type: ignore[index]
         try:
             await fut
@@ -275,7 +288,24 @@ class chan(Generic[T]):
             return value
         if self._closed:
             return None
-        value = await self._park_recv()
+        # Slow path (inlined: the hot case of ping-pong): park until a value
+        # arrives or the channel closes. Same as _park_recv.
+        loop = _get_running_loop()
+        fut = _Future(loop=loop)
+        entry = (fut, None)
+        self._receivers.append(entry)
+        task = _current_tasks.get(loop) or _current_task(loop)
+        parked[task] = "chan receive"  # type: ignore[index]
+        try:
+            value = await fut
+        except _CancelledError as exc:
+            if not fut.done() or fut.cancelled():
+                _discard(self._receivers, entry)
+                raise
+            _absorb_cancel(task, exc)
+            value = fut.result()
+        finally:
+            del parked[task]  # type: ignore[arg-type]
         return None if value is _CLOSED else value
 
     async def recv_ok(self) -> tuple[T | None, bool]:
@@ -289,10 +319,11 @@ class chan(Generic[T]):
 
     async def _park_recv(self) -> Any:
         """Slow path of a receive: park until a value arrives or the channel closes."""
-        fut = _get_running_loop().create_future()
+        loop = _get_running_loop()
+        fut = _Future(loop=loop)
         entry = (fut, None)
         self._receivers.append(entry)
-        task = _current_task()
+        task = _current_tasks.get(loop) or _current_task(loop)
         parked[task] = "chan receive"  # type: ignore[index]
         try:
             return await fut

@@ -19,13 +19,12 @@ import asyncio
 from random import random as _random
 from typing import Any, NamedTuple, TypeAlias
 
-from gopy._chan import _CLOSED, _absorb_cancel, _block_forever, _discard, chan
+from gopy._chan import _CLOSED, _absorb_cancel, _block_forever, _discard, _task_on, chan
 from gopy._park import parked
 
 __all__ = ["select", "recv_case", "send_case", "Selected", "Case"]
 
 _get_running_loop = asyncio.get_running_loop
-_current_task = asyncio.current_task
 _CancelledError = asyncio.CancelledError
 
 
@@ -84,7 +83,8 @@ async def select(*cases: Case, default: bool = False) -> Selected:
 
 async def _park_select(cases: tuple[Case, ...]) -> Selected:
     """Slow path: wait on every case at once until one commits."""
-    fut = _get_running_loop().create_future()
+    loop = _get_running_loop()
+    fut = asyncio.Future(loop=loop)
     entries: list[tuple[int, Any, Any]] = []
     index = 0
     for ch, is_send, value in cases:
@@ -98,7 +98,7 @@ async def _park_select(cases: tuple[Case, ...]) -> Selected:
             queue.append(entry)
             entries.append((index, queue, entry))
         index += 1
-    task = _current_task()
+    task = _task_on(loop)
     parked[task] = "select"  # type: ignore[index]
     committed = -1
     try:

@@ -1,0 +1,282 @@
+"""gopy's channels, select and goroutines against their plain-asyncio baselines.
+
+Each scenario runs for gopy and for its baseline in the same process, several
+repetitions interleaved (the order alternates), on the default event loop and,
+if importable, on uvloop. The figure printed is the median over repetitions of
+baseline time / gopy time: above 1 gopy is faster.
+
+    python benchmarks/channels.py [--reps N] [--scale X] [--loop asyncio|uvloop|all]
+                                  [--only NAME ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import gopy
+from gopy import chan, recv_case, select
+
+__all__ = ["SCENARIOS", "main"]
+
+Bench = Callable[[int], Awaitable[None]]
+
+
+# -- ping-pong: unbuffered rendezvous vs two Queue(1) ---------------------------
+
+
+async def gopy_pingpong(n: int) -> None:
+    ping: chan[int] = chan()
+    pong: chan[int] = chan()
+
+    async def player() -> None:
+        recv, send = ping.recv, pong.send
+        for _ in range(n):
+            await send(await recv())
+
+    t = asyncio.create_task(player())
+    send, recv = ping.send, pong.recv
+    for i in range(n):
+        await send(i)
+        await recv()
+    await t
+
+
+async def asyncio_pingpong(n: int) -> None:
+    ping: asyncio.Queue[int] = asyncio.Queue(1)
+    pong: asyncio.Queue[int] = asyncio.Queue(1)
+
+    async def player() -> None:
+        get, put = ping.get, pong.put
+        for _ in range(n):
+            await put(await get())
+
+    t = asyncio.create_task(player())
+    put, get = ping.put, pong.get
+    for i in range(n):
+        await put(i)
+        await get()
+    await t
+
+
+# -- producers and one consumer over a buffered channel -------------------------
+
+
+def gopy_producers(producers: int, capacity: int) -> Bench:
+    async def bench(n: int) -> None:
+        c: chan[int] = chan(capacity)
+        per = n // producers
+
+        async def producer() -> None:
+            send = c.send
+            for i in range(per):
+                await send(i)
+
+        tasks = [asyncio.create_task(producer()) for _ in range(producers)]
+        recv = c.recv
+        for _ in range(per * producers):
+            await recv()
+        await asyncio.gather(*tasks)
+
+    return bench
+
+
+def asyncio_producers(producers: int, capacity: int) -> Bench:
+    async def bench(n: int) -> None:
+        q: asyncio.Queue[int] = asyncio.Queue(capacity)
+        per = n // producers
+
+        async def producer() -> None:
+            put = q.put
+            for i in range(per):
+                await put(i)
+
+        tasks = [asyncio.create_task(producer()) for _ in range(producers)]
+        get = q.get
+        for _ in range(per * producers):
+            await get()
+        await asyncio.gather(*tasks)
+
+    return bench
+
+
+# -- select over two channels vs asyncio.wait(FIRST_COMPLETED) over Queue.get() -
+
+
+async def gopy_select(n: int) -> None:
+    a: chan[int] = chan(16)
+    b: chan[int] = chan(16)
+    half = n // 2
+
+    async def producer(c: chan[int]) -> None:
+        send = c.send
+        for i in range(half):
+            await send(i)
+
+    tasks = [asyncio.create_task(producer(a)), asyncio.create_task(producer(b))]
+    cases = (recv_case(a), recv_case(b))
+    for _ in range(2 * half):
+        await select(*cases)
+    await asyncio.gather(*tasks)
+
+
+async def asyncio_select(n: int) -> None:
+    qa: asyncio.Queue[int] = asyncio.Queue(16)
+    qb: asyncio.Queue[int] = asyncio.Queue(16)
+    half = n // 2
+
+    async def producer(q: asyncio.Queue[int]) -> None:
+        put = q.put
+        for i in range(half):
+            await put(i)
+
+    tasks = [asyncio.create_task(producer(qa)), asyncio.create_task(producer(qb))]
+    # One pending get() per queue, kept across iterations so that no value is lost.
+    left = {qa: half, qb: half}
+    getters = {asyncio.create_task(q.get()): q for q in (qa, qb)}
+    received = 0
+    while received < 2 * half:
+        done, _ = await asyncio.wait(getters, return_when=asyncio.FIRST_COMPLETED)
+        for g in done:
+            g.result()
+            received += 1
+            q = getters.pop(g)
+            left[q] -= 1
+            if left[q]:
+                getters[asyncio.create_task(q.get())] = q
+    await asyncio.gather(*tasks)
+
+
+# -- goroutines + WaitGroup vs create_task + gather ----------------------------
+
+
+async def _goroutine(wg: gopy.WaitGroup) -> None:
+    wg.done()
+
+
+async def gopy_goroutines(n: int) -> None:
+    wg = gopy.WaitGroup()
+    wg.add(n)
+    go = gopy.go
+    for _ in range(n):
+        go(_goroutine, wg)
+    await wg.wait()
+
+
+async def _task() -> None:
+    pass
+
+
+async def asyncio_goroutines(n: int) -> None:
+    create_task = asyncio.create_task
+    await asyncio.gather(*[create_task(_task()) for _ in range(n)])
+
+
+# -- driver --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One comparison: gopy vs baseline on ``n`` operations; ``target`` is the minimum ratio."""
+
+    name: str
+    gopy: Bench
+    baseline: Bench
+    n: int
+    target: float
+    target_text: str
+
+
+SCENARIOS = [
+    Scenario("ping-pong, unbuffered vs 2x Queue(1)", gopy_pingpong, asyncio_pingpong,
+             20_000, 1.1, ">= 1.1x faster"),
+    Scenario("1 producer 1 consumer, cap 128", gopy_producers(1, 128), asyncio_producers(1, 128),
+             200_000, 1.5, ">= 1.5x faster"),
+    Scenario("8 producers 1 consumer, cap 16", gopy_producers(8, 16), asyncio_producers(8, 16),
+             200_000, 1.4, ">= 1.4x faster"),
+    Scenario("select over 2 channels vs asyncio.wait", gopy_select, asyncio_select,
+             20_000, 2.0, ">= 2x faster"),
+    Scenario("go + WaitGroup vs create_task + gather", gopy_goroutines, asyncio_goroutines,
+             20_000, 1 / 1.2, "<= 1.2x slower"),
+]
+
+
+async def _timed(bench: Bench, n: int) -> float:
+    gc.collect()
+    start = time.perf_counter()
+    await bench(n)
+    return time.perf_counter() - start
+
+
+def _loops() -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
+    loops: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {"asyncio": asyncio.new_event_loop}
+    try:
+        import uvloop
+    except ImportError:
+        pass
+    else:
+        loops["uvloop"] = uvloop.new_event_loop
+    return loops
+
+
+def measure(
+    scenario: Scenario, loop_factory: Callable[[], asyncio.AbstractEventLoop], reps: int, scale: float
+) -> tuple[float, float, float]:
+    """Median ratio (baseline / gopy), and the median times of each side."""
+    n = max(16, int(scenario.n * scale))
+    ratios, gopy_times, base_times = [], [], []
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        runner.run(_timed(scenario.gopy, n // 10))  # warm up both sides
+        runner.run(_timed(scenario.baseline, n // 10))
+        for rep in range(reps):
+            if rep % 2:
+                g = runner.run(_timed(scenario.gopy, n))
+                b = runner.run(_timed(scenario.baseline, n))
+            else:
+                b = runner.run(_timed(scenario.baseline, n))
+                g = runner.run(_timed(scenario.gopy, n))
+            ratios.append(b / g)
+            gopy_times.append(g)
+            base_times.append(b)
+    return statistics.median(ratios), statistics.median(gopy_times), statistics.median(base_times)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=9, help="repetitions per side (default 9)")
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply operation counts")
+    parser.add_argument("--loop", choices=["asyncio", "uvloop", "all"], default="all")
+    parser.add_argument("--only", nargs="*", default=None, help="scenario name substrings")
+    args = parser.parse_args(argv)
+
+    loops = _loops()
+    if args.loop != "all":
+        if args.loop not in loops:
+            print(f"{args.loop} is not importable", file=sys.stderr)
+            return 1
+        loops = {args.loop: loops[args.loop]}
+    print(f"Python {sys.version.split()[0]}, gopy {gopy.__version__}, {args.reps} repetitions, "
+          f"scale {args.scale}; ratio = asyncio baseline time / gopy time (median)")
+    missed = 0
+    for loop_name, factory in loops.items():
+        print(f"\n[{loop_name}]")
+        print(f"  {'scenario':<42} {'ratio':>7}  {'gopy':>9}  {'baseline':>9}  target")
+        for scenario in SCENARIOS:
+            if args.only and not any(s in scenario.name for s in args.only):
+                continue
+            ratio, g, b = measure(scenario, factory, args.reps, args.scale)
+            ok = ratio >= scenario.target
+            missed += not ok and loop_name == "asyncio"
+            print(f"  {scenario.name:<42} {ratio:>6.2f}x  {g * 1e3:>7.1f}ms  {b * 1e3:>7.1f}ms  "
+                  f"{scenario.target_text} {'ok' if ok else 'MISSED'}", flush=True)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
