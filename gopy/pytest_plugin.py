@@ -75,11 +75,14 @@ class _GopyTestLoader(importlib.abc.Loader):
             return _compiler.compile_source(data, filename, "exec")
         from _pytest.assertion.rewrite import rewrite_asserts
 
-        tree: ast.Module = _compiler.parse(
-            importlib.util.decode_source(data), filename, "exec"
-        )
+        tree: ast.Module = _compiler.parse(data, filename, "exec")
         rewrite_asserts(tree, data, filename, self.config)
-        return compile(tree, filename, "exec", dont_inherit=True)
+        try:
+            return compile(tree, filename, "exec", dont_inherit=True)
+        except SyntaxError:
+            # An error only the symbol table sees ('return' outside function):
+            # compile_source reports it with gopy's positions and source line.
+            return _compiler.compile_source(data, filename, "exec")
 
 
 def _import_gopy_test_module(
@@ -113,7 +116,7 @@ def _import_gopy_test_module(
         loader.exec_module(module)
     except SyntaxError as exc:
         del sys.modules[name]
-        raise node.CollectError(_format_exception_only(exc)) from exc
+        raise node.CollectError(_format_syntax_error(exc)) from exc
     except pytest.skip.Exception as exc:
         del sys.modules[name]
         if exc.allow_module_level:
@@ -125,12 +128,19 @@ def _import_gopy_test_module(
     except Exception as exc:
         del sys.modules[name]
         info = pytest.ExceptionInfo.from_exception(exc)
+        info.traceback = info.traceback.filter(_is_user_frame)
         raise node.CollectError(
             f"{type(exc).__name__} while importing test module '{path}'.\n"
             "Traceback:\n"
             f"{info.getrepr(style='short')}"
         ) from exc
     return module
+
+
+def _is_user_frame(entry: Any) -> bool:
+    """False for the plugin's own frames and importlib's, which say nothing about the test module."""
+    path = str(entry.path)
+    return path != __file__ and not path.startswith("<frozen importlib")
 
 
 def _package_root_and_name(path: Path) -> tuple[Path, str]:
@@ -143,10 +153,16 @@ def _package_root_and_name(path: Path) -> tuple[Path, str]:
     return directory, ".".join(reversed(parts))
 
 
-def _format_exception_only(exc: BaseException) -> str:
+def _format_syntax_error(exc: SyntaxError) -> str:
+    """``exc`` as CPython prints a ``SyntaxError``: file, line, source, caret."""
     import traceback
 
-    return "".join(traceback.format_exception_only(exc)).rstrip("\n")
+    # As a plain SyntaxError, so the last line reads "SyntaxError: ..." as in Python.
+    plain = SyntaxError(
+        exc.msg,
+        (exc.filename, exc.lineno, exc.offset, exc.text, exc.end_lineno, exc.end_offset),
+    )
+    return "".join(traceback.format_exception_only(plain)).rstrip("\n")
 
 
 def _supervised_view(module: types.ModuleType) -> types.ModuleType:

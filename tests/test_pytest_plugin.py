@@ -105,8 +105,14 @@ def test_traceback_points_at_gopy_lines_of_helpers(pytester: pytest.Pytester) ->
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            ">           return v*missing*",
-            "E           KeyError: 'missing'",
+            ">       await fetch(ch)",
+            "test_trace.gopy:8: ",
+            "*",
+            "    async def fetch(ch):",
+            "        v := <-ch",
+            '>       return v["missing"]',
+            "               ^^^^^^^^^^^^",
+            "E       KeyError: 'missing'",
             "test_trace.gopy:3: KeyError",
         ]
     )
@@ -170,11 +176,54 @@ def test_syntax_error_is_a_collection_error_with_file_and_line(pytester: pytest.
     result.stdout.fnmatch_lines(
         [
             "*ERROR collecting test_bad.gopy*",
-            '*File "*test_bad.gopy", line 5*',
-            "*x := := 1*",
-            "*SyntaxError*",
+            '  File "*test_bad.gopy", line 5',
+            "    x := := 1",
+            "*^*",
+            "SyntaxError: *",
         ]
     )
+
+
+def test_error_found_by_the_symbol_table_is_a_collection_error(pytester: pytest.Pytester) -> None:
+    write(
+        pytester,
+        "test_symtable.gopy",
+        """
+        async def test_ok():
+            ch := chan(1)
+
+        return ch
+        """,
+    )
+    result = run(pytester)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ['  File "*test_symtable.gopy", line 4', "    return ch", "SyntaxError: 'return' outside function"]
+    )
+
+
+def test_import_error_is_a_collection_error(pytester: pytest.Pytester) -> None:
+    write(
+        pytester,
+        "test_imports.gopy",
+        """
+        import no_such_module_anywhere
+
+        async def test_ok():
+            pass
+        """,
+    )
+    result = run(pytester)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR collecting test_imports.gopy*",
+            "*ModuleNotFoundError while importing test module*",
+            "*test_imports.gopy:1: in <module>*",
+            "*No module named 'no_such_module_anywhere'*",
+        ]
+    )
+    assert "pytest_plugin.py" not in result.stdout.str()
 
 
 def test_channel_operation_outside_async_def_is_a_collection_error(
@@ -191,7 +240,7 @@ def test_channel_operation_outside_async_def_is_a_collection_error(
     )
     result = run(pytester)
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(['*File "*test_sync_recv.gopy", line 3*', "*SyntaxError*async*"])
+    result.stdout.fnmatch_lines(['  File "*test_sync_recv.gopy", line 3', "SyntaxError: *async*"])
 
 
 def test_fixtures_parametrize_and_classes(pytester: pytest.Pytester) -> None:
