@@ -128,6 +128,22 @@ async def test_plain_callable_runs_in_a_thread_without_blocking_the_loop() -> No
     assert await asyncio.wait_for(result, 10) == "job in gopy-worker"
 
 
+async def test_worker_threads_are_reused() -> None:
+    threads = []  # the Thread objects themselves: identities cannot be recycled
+
+    def job(done: asyncio.Future[None]) -> None:
+        threads.append(threading.current_thread())
+        done.get_loop().call_soon_threadsafe(done.set_result, None)
+
+    for _ in range(10):
+        done = asyncio.get_running_loop().create_future()
+        gopy.go(job, done)
+        await done
+        await asyncio.sleep(0.01)  # the worker goes back to idle
+    assert all(t.name == "gopy-worker" and t.daemon for t in threads)
+    assert len({id(t) for t in threads}) < 10
+
+
 async def test_callable_returning_a_coroutine_runs_it_on_the_loop() -> None:
     done = asyncio.Event()
 

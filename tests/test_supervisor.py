@@ -318,6 +318,19 @@ DEADLOCKS = {
             4: ("chan send", "link", "LINK"),
         },
     ),
+    "task_not_started_by_go": (
+        # An asyncio task blocked in a channel operation is a goroutine too.
+        """
+        async def other(ch):
+            await ch.send(1)  # OTHER
+
+        async def main():
+            ch = gopy.chan()
+            task = asyncio.create_task(other(ch))
+            await gopy.select()  # PARK
+        """,
+        {1: ("select (no cases)", "main"), 2: ("chan send", "other", "OTHER")},
+    ),
     "range_over_channel_never_closed": (
         """
         async def producer(ch):
