@@ -16,6 +16,7 @@ import pytest
 
 import test_cancellation
 import test_chan
+import test_memory_model
 import test_select
 import test_stress
 import test_time
@@ -30,7 +31,7 @@ else:
 
 CASES = {
     f"{module.__name__}.{name}": fn
-    for module in (test_chan, test_select, test_time, test_cancellation)
+    for module in (test_chan, test_select, test_time, test_cancellation, test_memory_model)
     for name, fn in vars(module).items()
     if name.startswith("test_")
     and inspect.iscoroutinefunction(fn)
