@@ -484,7 +484,8 @@ def test_no_false_deadlock(tmp_path: Path, case: str, loop: str) -> None:
     assert proc.stdout == WAKEABLE_OUTPUT[case]
 
 
-def test_busy_program_is_not_a_deadlock(tmp_path: Path) -> None:
+@pytest.mark.parametrize("loop", LOOPS)
+def test_busy_program_is_not_a_deadlock(tmp_path: Path, loop: str) -> None:
     # Many goroutines parking and unparking for well over a check period.
     proc = run(
         tmp_path,
@@ -510,6 +511,7 @@ def test_busy_program_is_not_a_deadlock(tmp_path: Path) -> None:
             first.close()
             print("ok", n > 0)
         """,
+        loop,
     )
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "ok True\n", "")
 
