@@ -382,5 +382,5 @@ def lower(source: SourceText, mode: str = "exec") -> ast.Module:
     try:
         module = run_parser(tokens, tables, callbacks)
     except UnexpectedToken as exc:
-        raise syntax_error(exc, source, tables) from None
+        raise syntax_error(exc, source, tables, tokens) from None
     return lowerer.go.finish_module(module)

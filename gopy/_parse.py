@@ -182,8 +182,8 @@ _STRING_PREFIX = r"(?:[rR][bBfF]?|[bBfF][rR]?|[uU])?"
 _STRING_BODY = (
     r"'''[^'\\]*(?:(?:\\[\s\S]|'(?!''))[^'\\]*)*'''"
     r'|"""[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*"""'
-    r"|'[^'\\\n]*(?:\\[\s\S][^'\\\n]*)*'"
-    r'|"[^"\\\n]*(?:\\[\s\S][^"\\\n]*)*"'
+    r"|'(?!'')[^'\\\n]*(?:\\[\s\S][^'\\\n]*)*'"
+    r'|"(?!"")[^"\\\n]*(?:\\[\s\S][^"\\\n]*)*"'
 )
 _DIGITS = r"[0-9](?:_?[0-9])*"
 _EXPONENT = r"[eE][-+]?" + _DIGITS
@@ -309,7 +309,12 @@ class _Tokenizer:
                         blocks.pop()
                         append(Tok("DEDENT", "", lineno, here, lineno, here))
                     if col != indents[-1]:
-                        raise self.error("unindent does not match any outer indentation level", lineno, here)
+                        eol = text.find("\n", pos)
+                        raise self.error(
+                            "unindent does not match any outer indentation level",
+                            lineno,
+                            bcol(eol if eol >= 0 else n),
+                        )
                     if alt != alt_indents[-1]:
                         raise self.error("inconsistent use of tabs and spaces in indentation", lineno, here)
                 line_begin = len(toks)
@@ -367,6 +372,8 @@ class _Tokenizer:
                     line_ascii = text[end : eol if eol >= 0 else n].isascii()
             elif kind == "number":
                 append(Tok("NUMBER", m.group(), lineno, bcol(pos), lineno, bcol(end)))
+                if end < n and (text[end].isalnum() or text[end] == "_"):
+                    self._bad_number(m.group(), end, lineno, bcol)
             elif kind == "string":
                 value = m.group()
                 col = bcol(pos)
@@ -388,7 +395,7 @@ class _Tokenizer:
             elif kind == "badstring":
                 quote = m.group().lstrip("rRbBfFuU")
                 what = "triple-quoted string literal" if len(quote) == 3 else "string literal"
-                detected = lineno if len(quote) == 1 else self.text.count("\n", 0, n) + 1
+                detected = lineno if len(quote) == 1 else self.text.count("\n") + (not self.text.endswith("\n"))
                 raise self.error(f"unterminated {what} (detected at line {detected})", lineno, bcol(pos))
             pos = end
 
@@ -409,9 +416,39 @@ class _Tokenizer:
         append(Tok("$END", "", end_line, end_col, end_line, end_col))
         return toks
 
+    def _bad_number(self, number: str, end: int, lineno: int, bcol: Callable[[int], int]) -> None:
+        """CPython's errors for a number run into letters or digits (`0b12`, `1abc`)."""
+        c = self.text[end]
+        bases = {"0b": "binary", "0o": "octal", "0x": "hexadecimal"}
+        base = bases.get(number[:2].lower())
+        if base and c.isdigit():
+            raise self.error(f"invalid digit '{c}' in {base} literal", lineno, bcol(end))
+        if number == "0" and c.lower() in "box":  # `0b2`: no digit of the base at all
+            digit = self.text[end + 1 : end + 2]
+            if digit.isdigit():
+                raise self.error(f"invalid digit '{digit}' in {bases['0' + c.lower()]} literal", lineno, bcol(end + 1))
+        word = re.match(r"\w+", self.text[end : end + 16]).group()
+        if word.startswith(("and", "or", "if", "else", "in", "is", "not", "for")):
+            return  # `1if x else y` is still valid Python 3.11
+        if number[-1] in "jJ":
+            what = "imaginary"
+        elif base:
+            what = base
+        elif "." in number or "e" in number.lower():
+            what = "decimal"
+        else:
+            what = "decimal"
+        raise self.error(f"invalid {what} literal", lineno, bcol(end - 1))
+
     def _bad_char(self, pos: int, lineno: int, line_start: int, bcol: Callable[[int], int]) -> None:
         c = self.text[pos]
         col = bcol(pos)
+        if c.isdigit():
+            raise self.error(
+                "leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers",
+                lineno,
+                col,
+            )
         if c == "\\":
             raise self.error("unexpected character after line continuation character", lineno, col)
         if c.isprintable():
@@ -445,6 +482,8 @@ class _Tokenizer:
         e = len(toks)  # the NEWLINE is appended after this
         toks.append(Tok("NEWLINE", "", 0, 0, 0, 0))  # sentinel lookahead
         toks.append(Tok("NEWLINE", "", 0, 0, 0, 0))
+        starts_operand = {"NAME", "NUMBER", "STRING", lit["lambda"], lit["await"], lit["None"], lit["True"],
+                          lit["False"], lit["{"], lit["~"], lit["..."], lit["not"]}
         opened: str | None = None
         depth = 0
         start = True
@@ -463,7 +502,8 @@ class _Tokenizer:
                             t.type = "RANGE"
                     elif start and depth == 0:
                         if v == "go" or v == "defer":
-                            if nxt.type == "NAME":
+                            # a name followed by one of these is not Python
+                            if nxt.type in starts_operand:
                                 t.type = v.upper()
                         elif i != b:
                             pass
@@ -603,10 +643,12 @@ def run_parser(tokens: list[Tok], tables: Tables, callbacks: list[Callable[[list
     raise AssertionError("the parser did not reach its end state")
 
 
-def syntax_error(exc: UnexpectedToken, source: SourceText, tables: Tables) -> GopySyntaxError:
+def syntax_error(exc: UnexpectedToken, source: SourceText, tables: Tables, tokens: list[Tok]) -> GopySyntaxError:
     """The user-facing error for a token the grammar does not allow."""
     lit = tables.literals
     tok, prev = exc.token, exc.prev
+    index = next(i for i in range(len(tokens) - 1, -1, -1) if tokens[i] is tok)
+    last = next((t for t in reversed(tokens[:index]) if t.type not in ("NEWLINE", "INDENT", "DEDENT")), None)
     tt = tok.type
     expected = tables.table[exc.state]
 
@@ -620,13 +662,15 @@ def syntax_error(exc: UnexpectedToken, source: SourceText, tables: Tables) -> Go
     if tt == "DEFAULT":
         return at_token("'default' outside 'select'")
     if tt == "INDENT":
-        return source.error("unexpected indent", tok.lineno, tok.end_col_offset)
+        return source.error("unexpected indent", tok.lineno, max(tok.end_col_offset - 1, 0))
     if "INDENT" in expected:
         return source.error("expected an indented block", tok.lineno, tok.col_offset)
-    if tt == "DEDENT" and tok.lineno > 0:
-        return source.error("unindent does not match any outer indentation level", tok.lineno, tok.col_offset)
+    if lit["except"] in expected and lit["finally"] in expected and last is not None:
+        return source.error("expected 'except' or 'finally' block", last.end_lineno, last.end_col_offset)
     if lit[":"] in expected and (tt == "NEWLINE" or tt == "$END") and prev is not None:
         return source.error("expected ':'", prev.end_lineno, prev.end_col_offset)
+    if lit["else"] in expected and tt == "NEWLINE" and prev is not None:
+        return source.error("expected 'else' after 'if' expression", prev.end_lineno, prev.end_col_offset)
     if tt == "$END" or (tt == "NEWLINE" and not tok.value):
         return source.error("unexpected end of input", tok.lineno, tok.col_offset)
     return at_token("invalid syntax")
