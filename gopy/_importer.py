@@ -12,14 +12,16 @@ does the cache logic (``-B``, ``PYTHONPYCACHEPREFIX``, ``-O`` levels,
 ``python -v`` messages), and ``get_data``/``set_data`` redirect its cache
 file to ``__pycache__/foo.cpython-311.gopy.pyc`` (``.gopy-main.pyc`` for the
 program that ``gopy run`` runs, which compiles differently). That file holds
-``b"gopy"``, the compiler's tag and gopy's version, then a standard
-timestamp ``.pyc``; the timestamp is the source's ``st_mtime_ns``
-(folded to 32 bits) so that an edit within the same second still
-invalidates it. A cache hit imports neither the compiler nor Lark.
+``b"gopy"``, a fingerprint of the gopy package's files and the compiler's
+``COMPILER_TAG``, then a standard timestamp ``.pyc``; the timestamp is the
+source's ``st_mtime_ns`` (folded to 32 bits), so that an edit within the
+same second still invalidates it. A cache hit imports neither the compiler
+nor Lark.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from importlib.machinery import (
     BYTECODE_SUFFIXES,
@@ -31,7 +33,6 @@ from importlib.machinery import (
     SourcelessFileLoader,
 )
 from importlib.util import cache_from_source
-from os import stat
 from types import CodeType
 from typing import Any, Callable
 
@@ -40,15 +41,49 @@ __all__ = ["GOPY_SUFFIX", "GopyFileFinder", "GopyLoader", "MainLoader", "cache_p
 GOPY_SUFFIX = ".gopy"
 
 _MARK = b"gopy"
+_fingerprint: str | None = None
 
 
-def _header() -> bytes:
-    """What a cache file starts with if this compiler wrote it."""
-    from gopy import __version__
-    from gopy._compiler import COMPILER_TAG
+def _package_fingerprint() -> str:
+    """Changes whenever a file of the gopy package changes, the compiler's included.
 
-    key = f"{COMPILER_TAG}\0{__version__}".encode()
+    Checking it costs a directory scan, where ``COMPILER_TAG`` would cost
+    importing the compiler (and loading its parser tables) on every start.
+    """
+    global _fingerprint
+    if _fingerprint is None:
+        import zlib
+
+        stamps = []
+        with os.scandir(os.path.dirname(os.path.abspath(__file__))) as entries:
+            for entry in entries:
+                if entry.name.endswith((".py", ".pickle")):
+                    st = entry.stat()
+                    stamps.append(f"{entry.name}:{st.st_mtime_ns}:{st.st_size}")
+        _fingerprint = f"{zlib.crc32(';'.join(sorted(stamps)).encode()):08x}"
+    return _fingerprint
+
+
+def _header(compiler_tag: str) -> bytes:
+    key = f"{_package_fingerprint()}\0{compiler_tag}".encode()
     return _MARK + len(key).to_bytes(2, "little") + key
+
+
+def _strip_header(data: bytes, path: str) -> bytes:
+    """The ``.pyc`` inside cache file ``data``, if this gopy wrote it; else OSError."""
+    start = len(_MARK) + 2
+    end = start + int.from_bytes(data[len(_MARK) : start], "little")
+    fingerprint, _, tag = data[start:end].decode("utf-8", "replace").partition("\0")
+    compiler = sys.modules.get("gopy._compiler")
+    if (
+        not data.startswith(_MARK)
+        or fingerprint != _package_fingerprint()
+        # Files unchanged imply the same COMPILER_TAG, unless it is set at
+        # run time; that is only checkable once the compiler is loaded.
+        or (compiler is not None and tag != compiler.COMPILER_TAG)
+    ):
+        raise OSError(f"{path} was written by another gopy compiler")
+    return data[end:]
 
 
 def cache_path(source_path: str, mode: str = "exec") -> str | None:
@@ -115,7 +150,7 @@ class GopyLoader(SourceFileLoader):
         return paths
 
     def path_stats(self, path: str) -> dict[str, int]:
-        st = stat(path)
+        st = os.stat(path)
         # get_code keeps the low 32 bits; of nanoseconds they still change
         # with every write, where whole seconds would not.
         return {"mtime": st.st_mtime_ns, "size": st.st_size}
@@ -124,11 +159,7 @@ class GopyLoader(SourceFileLoader):
         standard, real = self._cache_paths()
         if path != standard or standard is None:
             return super().get_data(path)
-        data = super().get_data(real)  # type: ignore[arg-type]
-        header = _header()
-        if not data.startswith(header):
-            raise OSError(f"{real} was written by another gopy compiler")
-        return data[len(header) :]
+        return _strip_header(super().get_data(real), real)  # type: ignore[arg-type]
 
     def set_data(self, path: str, data: bytes, *, _mode: int = 0o666) -> None:
         standard, real = self._cache_paths()
@@ -137,7 +168,9 @@ class GopyLoader(SourceFileLoader):
             return
         # SourceFileLoader.set_data writes a temporary file and os.replace()s
         # it, so a concurrent reader sees the old cache or the new one.
-        super().set_data(real, _header() + data, _mode=_mode)  # type: ignore[arg-type]
+        from gopy._compiler import COMPILER_TAG  # loaded: it just compiled this
+
+        super().set_data(real, _header(COMPILER_TAG) + data, _mode=_mode)  # type: ignore[arg-type]
 
 
 class MainLoader(GopyLoader):

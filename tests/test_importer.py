@@ -246,7 +246,7 @@ def test_source_is_available_to_inspect_and_tracebacks(modules: Path) -> None:
 # --- in fresh interpreters ---------------------------------------------------
 
 
-def test_a_cache_hit_does_not_import_lark(tmp_path: Path) -> None:
+def test_a_cache_hit_imports_neither_the_compiler_nor_lark(tmp_path: Path) -> None:
     write(tmp_path / "hit.gopy", """\
         async def produce(n):
             ch = chan(n)
@@ -254,13 +254,28 @@ def test_a_cache_hit_does_not_import_lark(tmp_path: Path) -> None:
                 ch <- i
             return len(ch)
         """)
-    check = "import sys, gopy, hit; print('lark' in sys.modules, 'gopy._compiler' in sys.modules)"
+    check = (
+        "import sys, gopy, hit; "
+        "print(gopy.run_supervised(lambda: hit.produce(3)), 'gopy._compiler' in sys.modules, 'lark' in sys.modules)"
+    )
     first = python("-c", check, cwd=tmp_path)
-    assert first.returncode == 0, first.stderr
-    assert first.stdout.split()[0] == "True"  # compiled
+    assert (first.stdout, first.stderr) == ("3 True False\n", "")  # compiled
     second = python("-c", check, cwd=tmp_path)
-    assert second.returncode == 0, second.stderr
-    assert second.stdout.split()[0] == "False"
+    assert (second.stdout, second.stderr) == ("3 False False\n", "")
+
+
+def test_a_compiler_tag_change_seen_by_another_process(tmp_path: Path) -> None:
+    write(tmp_path / "tagged.gopy", "VALUE = 1\n")
+    count = (
+        "import sys, gopy, gopy._compiler as c; calls = []; real = c.compile_source; "
+        "c.compile_source = lambda *a: calls.append(a) or real(*a); {patch}; import tagged; print(len(calls))"
+    )
+    assert python("-c", count.format(patch="pass"), cwd=tmp_path).stdout == "1\n"
+    assert python("-c", count.format(patch="pass"), cwd=tmp_path).stdout == "0\n"
+    changed = count.format(patch="c.COMPILER_TAG += '-new'")
+    assert python("-c", changed, cwd=tmp_path).stdout == "1\n"
+    assert python("-c", changed, cwd=tmp_path).stdout == "0\n"
+    assert python("-c", count.format(patch="pass"), cwd=tmp_path).stdout == "1\n"
 
 
 def test_pythondontwritebytecode_is_honoured(tmp_path: Path) -> None:

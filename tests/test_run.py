@@ -262,15 +262,15 @@ def test_program_cache_is_separate_and_reused(tmp_path: Path) -> None:
         import sys
         ch = chan(1)
         ch <- "ok"
-        print(<-ch, "lark" in sys.modules)
+        print(<-ch, "gopy._compiler" in sys.modules, "lark" in sys.modules)
         """)
     first = gopy_run("prog.gopy", cwd=tmp_path)
-    assert (first.returncode, first.stdout) == (0, "ok True\n"), first.stderr
+    assert (first.returncode, first.stdout) == (0, "ok True False\n"), first.stderr
     assert [p.name for p in (tmp_path / "__pycache__").iterdir()] == [f"prog.{TAG}.gopy-main.pyc"]
     second = gopy_run("prog.gopy", cwd=tmp_path)
-    assert (second.returncode, second.stdout) == (0, "ok False\n"), second.stderr
+    assert (second.returncode, second.stdout) == (0, "ok False False\n"), second.stderr
     # Imported, the same file compiles in module mode, to its own cache.
-    write(tmp_path / "prog.gopy", "import sys\nVALUE = 'module'\nprint('lark' in sys.modules)\n")
+    write(tmp_path / "prog.gopy", "import sys\nVALUE = 'module'\nprint('gopy._compiler' in sys.modules)\n")
     imported = python("-c", "import gopy, prog", cwd=tmp_path)
     assert imported.stdout == "True\n", imported.stderr
     assert sorted(p.name for p in (tmp_path / "__pycache__").iterdir()) == [
