@@ -213,3 +213,94 @@ def test_deeply_nested_expression() -> None:
 def test_long_operator_chain() -> None:
     text = "x = " + " + ".join(f"a{i}" for i in range(300)) + "\n"
     assert _dump(gopy.parse(text)) == _dump(ast.parse(text))
+
+
+# ---- gopy syntax: the grammar side of every construct (the shapes are the Go-lowering helper's)
+GO_SNIPPETS: dict[str, tuple[str, str]] = {
+    "send": (
+        "ch <- 1\nchans[0] <- x + 1\nobj.ch <- <-other\n",
+        "await gopy.send(ch, 1)\nawait gopy.send(chans[0], x + 1)\nawait gopy.send(obj.ch, await gopy.recv(other))",
+    ),
+    "recv_precedence": (
+        "x = <-ch + 1\ny = <-<-cc\nz = -<-ch\nw = <-ch ** 2\nprint(<-ch, [<-a, <-b])\n",
+        "x = await gopy.recv(ch) + 1\ny = await gopy.recv(await gopy.recv(cc))\nz = -await gopy.recv(ch)\n"
+        "w = await gopy.recv(ch ** 2)\nprint(await gopy.recv(ch), [await gopy.recv(a), await gopy.recv(b)])",
+    ),
+    "comma_ok": (
+        "v, ok = <-ch\nv, ok := <-ch\na, b = (<-ch)\nq := <-ch\n",
+        "v, ok = await gopy.recv_ok(ch)\nv, ok = await gopy.recv_ok(ch)\na, b = await gopy.recv(ch)\n"
+        "q = await gopy.recv(ch)",
+    ),
+    "short_decl": ("x := 1\na, b := 1, 2\nc, d := f()\n", "x = 1\na, b = (1, 2)\nc, d = f()"),
+    "walrus_keeps_python_meaning": ("if (y := f()):\n    print(y)\n", "if (y := f()):\n    print(y)"),
+    "go": ("go f(1, b=2)\ngo obj.m(x)\nif x: go h()\na = 1; go h()\n",
+           "gopy.go(f, 1, b=2)\ngopy.go(obj.m, x)\nif x:\n    gopy.go(h)\na = 1\ngopy.go(h)"),
+    "range": (
+        "for x := range ch:\n    pass\nfor k, v := range d:\n    pass\nfor range ch:\n    pass\n"
+        "for i := range 10:\n    pass\nelse:\n    pass\n",
+        "async for x in gopy.range_of(ch):\n    pass\nasync for k, v in gopy.range_of(d, pairs=True):\n    pass\n"
+        "async for _ in gopy.range_of(ch):\n    pass\nasync for i in gopy.range_of(10):\n    pass\nelse:\n    pass",
+    ),
+    "select": (
+        "select:\n    case v := <-a:\n        A\n    case v, ok := <-b:\n        B\n    case out <- item:\n        C\n"
+        "    case <-quit:\n        D\n    case t = <-c:\n        E\n    case x.y, z[0] = <-c: pass\n    default:\n        F\n",
+        "_selected = await gopy.select(gopy.recv_case(a), gopy.recv_case(b), gopy.send_case(out, item), "
+        "gopy.recv_case(quit), gopy.recv_case(c), gopy.recv_case(c), default=True)\n"
+        "if _selected.index == 0:\n    v = _selected.value\n    A\nelif _selected.index == 1:\n"
+        "    v, ok = (_selected.value, _selected.ok)\n    B\nelif _selected.index == 2:\n    C\n"
+        "elif _selected.index == 3:\n    D\nelif _selected.index == 4:\n    t = _selected.value\n    E\n"
+        "elif _selected.index == 5:\n    x.y, z[0] = (_selected.value, _selected.ok)\n    pass\nelse:\n    F",
+    ),
+    "select_empty": ("select: pass\n", "await gopy.select()"),
+    "case_and_match_names_in_select_arms": (
+        "select:\n    case match := <-ch:\n        case = match\n",
+        "_selected = await gopy.select(gopy.recv_case(ch))\nif _selected.index == 0:\n    match = _selected.value\n"
+        "    case = match",
+    ),
+}
+
+
+def _body(src: str) -> str:
+    """The lowered statements of an ``async def`` wrapping ``src``."""
+    text = "async def _f():\n" + "".join("    " + line if line.strip() else line for line in src.splitlines(True))
+    module = gopy.parse(text, "t.gopy", "exec")
+    func = next(node for node in module.body if isinstance(node, ast.AsyncFunctionDef))
+    return "\n".join(ast.unparse(stmt) for stmt in func.body)
+
+
+@pytest.mark.parametrize("name", sorted(GO_SNIPPETS))
+def test_go_construct(name: str) -> None:
+    src, expected = GO_SNIPPETS[name]
+    assert _body(src) == expected
+
+
+def test_go_construct_positions_point_at_the_source() -> None:
+    module = gopy.parse("\nasync def f():\n    x = 1 + <-ch\n", "t.gopy", "exec")
+    binop = module.body[-1].body[0].value
+    recv = binop.right
+    assert (recv.lineno, recv.col_offset, recv.end_lineno, recv.end_col_offset) == (3, 12, 3, 16)
+    assert (binop.col_offset, binop.end_col_offset) == (8, 16)
+
+
+def test_non_ascii_go_positions_are_bytes() -> None:
+    module = gopy.parse("async def f():\n    é = 'é' + <-ch\n", "t.gopy", "exec")
+    recv = module.body[-1].body[0].value.right
+    assert (recv.col_offset, recv.end_col_offset) == (len("    é = 'é' + ".encode()), len("    é = 'é' + <-ch".encode()))
+
+
+def test_plain_python_is_ast_parse_in_both_modes() -> None:
+    src = "import os\nx: int = 1\ndef f(a):\n    return a\n"
+    for mode in ("exec",):
+        assert _dump(gopy.parse(src, mode=mode)) == _dump(ast.parse(src))
+
+
+def test_translate_and_compile_source() -> None:
+    from gopy import _compiler
+
+    out = gopy.translate("x := 1\nprint(x)\n", "t.gopy", mode="exec")
+    assert out == "x = 1\nprint(x)\n"
+    code = _compiler.compile_source(b"x := 40 + 2\n", "t.gopy", "exec")
+    namespace: dict = {}
+    exec(code, namespace)
+    assert namespace["x"] == 42
+    assert isinstance(_compiler.COMPILER_TAG, str) and _compiler.COMPILER_TAG.startswith("gopy-")

@@ -1,0 +1,194 @@
+"""Every syntax error the compiler core produces: message, line and column.
+
+Positions are CPython's ``SyntaxError`` fields: ``lineno`` and ``offset``
+(1-based characters), so the traceback printer puts the caret in the right
+place. Most cases start with a blank line so that "line 1" is always wrong.
+"""
+
+from __future__ import annotations
+
+import ast
+import traceback
+
+import pytest
+
+import gopy
+from gopy import GopyInternalError, GopySyntaxError
+from gopy import _compiler
+
+
+def cant_compile(src: str, mode: str = "exec") -> GopySyntaxError:
+    with pytest.raises(GopySyntaxError) as info:
+        gopy.parse(src, "bad.gopy", mode)
+    err = info.value
+    assert err.filename == "bad.gopy"
+    assert err.text is not None or err.lineno > src.count("\n")
+    return err
+
+
+# (source, message, line, offset)
+CASES = [
+    # ---- CPython's compile-time errors on the AST come out as GopySyntaxError
+    ("\nf() = 1\n", "cannot assign to function call here. Maybe you meant '==' instead of '='?", 2, 1),
+    ("\nx = f() = 1\n", "cannot assign to function call here. Maybe you meant '==' instead of '='?", 2, 5),
+    ("\ndel f()\n", "cannot delete function call", 2, 5),
+    ("\ndel (a, f())\n", "cannot delete function call", 2, 9),
+    ("\ndef f(a=1, b): pass\n", "non-default argument follows default argument", 2, 12),
+    ("\nfor f() in x: pass\n", "cannot assign to function call", 2, 5),
+    ("\nwith a as f(): pass\n", "cannot assign to function call", 2, 11),
+    ("\n[x for 1 in y]\n", "cannot assign to literal", 2, 8),
+    ("\n(a, b) += 1\n", "'tuple' is an illegal expression for augmented assignment", 2, 1),
+    ("\nf() += 1\n", "'function call' is an illegal expression for augmented assignment", 2, 1),
+    ("\n[a, b]: int\n", "only single target (not list) can be annotated", 2, 1),
+    ("\na, b: int\n", "only single target (not tuple) can be annotated", 2, 1),
+    ("\nx = *a\n", "can't use starred expression here", 2, 5),
+    ("\n*a\n", "can't use starred expression here", 2, 1),
+    ("\n__debug__ = 1\n", "cannot assign to __debug__", 2, 1),
+    ("\nNone = 1\n", "cannot assign to None here. Maybe you meant '==' instead of '='?", 2, 1),
+    ("\nf(a=1, b)\n", "positional argument follows keyword argument", 2, 8),
+    ("\nf(**a, b)\n", "positional argument follows keyword argument unpacking", 2, 8),
+    ("\nf(**a, *b)\n", "iterable argument unpacking follows keyword argument unpacking", 2, 8),
+    ("\ndef f(*): pass\n", "named arguments must follow bare *", 2, 7),
+    ("\ndef f(a, /, b, /): pass\n", "/ may appear only once", 2, 16),
+    ("\ndef f(*a, /): pass\n", "/ must be ahead of *", 2, 11),
+    ("\ndef f(/): pass\n", "at least one argument must precede /", 2, 7),
+    ("\ndef f(**k, a): pass\n", "arguments cannot follow var-keyword argument", 2, 12),
+    ("\ndef f(*a, *b): pass\n", "* argument may appear only once", 2, 11),
+    ("\nmatch x:\n    case a as _:\n        pass\n", "cannot use '_' as a target", 3, 15),
+    ("\nmatch x:\n    case C(a=1, b):\n        pass\n", "positional patterns follow keyword patterns", 3, 17),
+    ("\nmatch x:\n    case f'{y}':\n        pass\n", "patterns may only match literals and attribute lookups", 3, 10),
+    ("\nmatch x:\n    case 1j + 2j:\n        pass\n", "real number required in complex literal", 3, 10),
+    ("\nmatch x:\n    case 1 + 2:\n        pass\n", "imaginary number required in complex literal", 3, 14),
+    # ---- literals
+    ("\nb'é'\n", "bytes can only contain ASCII literal characters", 2, 1),
+    ("\n'a' b'b'\n", "cannot mix bytes and nonbytes literals", 2, 1),
+    ("\nx = 'abc\n", "unterminated string literal (detected at line 2)", 2, 5),
+    ("\nx = '''abc\n\n", "unterminated triple-quoted string literal (detected at line 3)", 2, 5),
+    ("\nx = 08\n", "leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers", 2, 5),
+    ("\nx = 0b2\n", "invalid digit '2' in binary literal", 2, 7),
+    ("\nx = 0o19\n", "invalid digit '9' in octal literal", 2, 8),
+    ("\nx = 1abc\n", "invalid decimal literal", 2, 5),
+    ("\nx = 5 × 3\n", "invalid character '×' (U+00D7)", 2, 7),
+    ("\nx = $\n", "invalid character '$' (U+0024)", 2, 5),
+    ("\nx = \\ y\n", "unexpected character after line continuation character", 2, 5),
+    ("\nf'{}'\n", "f-string: empty expression not allowed", 2, 1),
+    # ---- brackets: unclosed ones are reported at the opening bracket
+    ("\nx = (1,\n     2\n", "unclosed '('", 2, 5),
+    ("\nx = [1, 2\ny = 3\n", "unclosed '['", 2, 5),
+    ("\né = {\n", "unclosed '{'", 2, 5),
+    ("\nx = )\n", "unmatched ')'", 2, 5),
+    ("\nx = (]\n", "closing parenthesis ']' does not match opening parenthesis '('", 2, 6),
+    ("\nx = (\n]\n", "closing parenthesis ']' does not match opening parenthesis '(' on line 2", 3, 1),
+    # ---- the parser
+    ("\nif x\n    pass\n", "expected ':'", 2, 5),
+    ("\nfor x in range(3)\n    pass\n", "expected ':'", 2, 18),
+    ("\nclass A\n    pass\n", "expected ':'", 2, 8),
+    ("\ndef f() -> int\n    pass\n", "expected ':'", 2, 15),
+    ("\nwhile x  # comment\n    pass\n", "expected ':'", 2, 8),
+    ("\ntry:\n    pass\n", "expected 'except' or 'finally' block", 3, 9),
+    ("\nx = 1 if 2\n", "expected 'else' after 'if' expression", 2, 11),
+    ("\nx = 1 +\n", "invalid syntax", 2, 8),
+    ("\nprint 'x'\n", "invalid syntax", 2, 7),
+    ("\nx ::= 1\n", "invalid syntax", 2, 4),
+    # ---- indentation
+    ("\n  x = 1\n", "unexpected indent", 2, 2),
+    ("\nif x:\npass\n", "expected an indented block", 3, 1),
+    ("\ndef f():\n        x = 1\n    y = 2\n", "unindent does not match any outer indentation level", 4, 10),
+    ("\nif x:\n        a\n\tb\n", "inconsistent use of tabs and spaces in indentation", 4, 2),
+    # ---- gopy
+    ("\nasync def f():\n    x = <-\n", "expected an expression after '<-'", 3, 9),
+    ("\nasync def f():\n    ch <- \n", "expected an expression after '<-'", 3, 8),
+    ("\ncase <-ch:\n    pass\n", "'case' outside 'select'", 2, 1),
+    ("\nif x:\n    case v := <-ch:\n        pass\n", "'case' outside 'select'", 3, 5),
+    ("\ndefault:\n    pass\n", "'default' outside 'select'", 2, 1),
+    (
+        "\nasync def f():\n    select:\n        default:\n            pass\n        default:\n            pass\n",
+        "'default' appears twice in 'select'",
+        6,
+        9,
+    ),
+    ("\ngo f\n", "'go' needs a function call", 2, 4),
+    ("\ngo x + 1\n", "'go' needs a function call", 2, 4),
+    ("\ndefer 3\n", "'defer' needs a function call", 2, 7),
+    (
+        "\nasync def f():\n    select:\n        case a, b, c := <-ch:\n            pass\n",
+        "a receive case assigns at most two targets",
+        4,
+        14,
+    ),
+    ("\nasync def f():\n    f() := 1\n", "cannot assign to function call here. Maybe you meant '==' instead of '='?", 3, 5),
+    ("\nasync def f():\n    for f() := range x:\n        pass\n", "cannot assign to function call", 3, 9),
+]
+
+
+@pytest.mark.parametrize(("src", "msg", "line", "offset"), CASES, ids=[c[1][:40] + f"@{c[2]}:{c[3]}" for c in CASES])
+def test_error_message_and_position(src: str, msg: str, line: int, offset: int) -> None:
+    err = cant_compile(src)
+    assert (err.msg, err.lineno, err.offset) == (msg, line, offset)
+    assert isinstance(err, SyntaxError)
+
+
+def test_channel_operation_in_plain_def_points_at_operator() -> None:
+    err = cant_compile("\ndef f():\n    ch <- 1\n")
+    assert (err.lineno, err.offset) == (3, 8)
+    assert "async def" in err.msg
+
+
+def test_non_ascii_line_offsets_are_characters() -> None:
+    err = cant_compile("\ns = 'é'; x = (]\n")
+    assert (err.lineno, err.offset) == (2, 15)
+    assert err.text == "s = 'é'; x = (]\n"
+    err = cant_compile("\ns = 'ééé'; f() = 1\n")
+    assert (err.lineno, err.offset, err.end_offset) == (2, 12, 15)
+
+
+def test_caret_is_drawn_under_the_error() -> None:
+    err = cant_compile("\nx = (1,\n     2\n")
+    text = "".join(traceback.format_exception_only(type(err), err))
+    assert 'File "bad.gopy", line 2' in text
+    assert "x = (1," in text
+    assert text.splitlines()[2].index("^") == text.splitlines()[1].index("(")
+    assert "unclosed '('" in text
+
+
+def test_cpython_compile_errors_from_compile_source() -> None:
+    """Errors only CPython's compiler finds (symbol table) still come out positioned."""
+    with pytest.raises(GopySyntaxError) as info:
+        _compiler.compile_source("\ndef f(a, a):\n    pass\n", "dup.gopy", "exec")
+    err = info.value
+    assert err.msg == "duplicate argument 'a' in function definition"
+    assert (err.filename, err.lineno) == ("dup.gopy", 2)
+    assert err.text == "def f(a, a):\n"
+    with pytest.raises(GopySyntaxError) as info:
+        _compiler.compile_source("x = 1\nreturn x\n", "ret.gopy", "exec")
+    assert (info.value.msg, info.value.lineno) == ("'return' outside function", 2)
+
+
+def test_every_error_is_a_syntax_error_not_a_lark_error() -> None:
+    """Garbage of every kind gives GopySyntaxError; Lark's exceptions never leak."""
+    junk = [")", "(((", "def", "class", "if", "x = = 1", "for in x:", "lambda", "@", "import", "from x import",
+            "match x:\n    pass\n", "select:\n    pass\n", "with (a as b:\n", "go go go", "<-", "async x", "yield = 1",
+            "x = [i for i in]", "f(*)", "{**}", "a[]", "case:", "try:\n    pass\nelse:\n    pass\n", "\tx\n  y\n"]
+    for src in junk:
+        with pytest.raises(SyntaxError) as info:
+            gopy.parse(src)
+        assert isinstance(info.value, GopySyntaxError), src
+        assert "lark" not in type(info.value).__module__
+
+
+def test_internal_errors_are_reported_as_compiler_bugs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gopy import _lower
+
+    def broken(self: object, c: list) -> None:
+        raise KeyError("boom")
+
+    monkeypatch.setattr(_lower.Lowerer, "pass_stmt", broken)
+    with pytest.raises(GopyInternalError, match="internal compiler error.*please report") as info:
+        gopy.parse("pass\n")
+    assert isinstance(info.value.__cause__, KeyError)
+
+
+def test_go_is_still_a_name_where_not_a_statement() -> None:
+    for src in ("go = 1\n", "go(f)\n", "obj.go()\n", "defer[0]\n", "select(x)\n", "go <- 1\n"):
+        gopy.parse(src, mode="main")
+    assert ast.unparse(gopy.parse("go(f)\n")) == "go(f)"
