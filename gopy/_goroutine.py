@@ -332,7 +332,7 @@ class _Supervisor:
             if waiter is None or (waiter is not _UNKNOWN and waiter.done()):
                 return None
             stuck[task] = waiter
-        if self.probe.busy():
+        if not stuck or self.probe.busy():
             return None
         return stuck
 
@@ -676,49 +676,42 @@ def run_supervised(body: Callable[[], Awaitable[_T]]) -> _T:
     sup = _Supervisor(loop)
     _supervisors[loop] = sup
     interrupts = 0
-    main = loop.create_task(_run_body(body))
-    sup.main = main
-    sup.goroutines[main] = 1
-
-    def on_sigint(signum: int, frame: types.FrameType | None) -> None:
-        nonlocal interrupts
-        interrupts += 1
-        if interrupts == 1 and not main.done():
-            main.cancel()
-            loop.call_soon_threadsafe(lambda: None)  # wake a loop blocked in select()
-            return
-        if not sup.closing:
-            raise KeyboardInterrupt()
-
     sigint_installed = False
-    if (
-        threading.current_thread() is threading.main_thread()
-        and signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    ):
-        try:
-            signal.signal(signal.SIGINT, on_sigint)
-            sigint_installed = True
-        except ValueError:  # a main thread without signal support (embedded Python)
-            pass
     try:
+        main = loop.create_task(_run_body(body))
+        sup.main = main
+        sup.goroutines[main] = 1
+
+        def on_sigint(signum: int, frame: types.FrameType | None) -> None:
+            # asyncio.Runner's rule: the first Ctrl-C cancels main, the next raises.
+            nonlocal interrupts
+            interrupts += 1
+            if interrupts == 1 and not main.done():
+                main.cancel()
+                loop.call_soon_threadsafe(lambda: None)  # wake a loop blocked in select()
+                return
+            if not sup.closing:
+                raise KeyboardInterrupt()
+
+        if (
+            threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        ):
+            try:
+                signal.signal(signal.SIGINT, on_sigint)
+                sigint_installed = True
+            except ValueError:  # a main thread without signal support (embedded Python)
+                pass
         sup.start_checker()
         try:
             result = loop.run_until_complete(main)
-        except asyncio.CancelledError:
-            if sup.failure is not None:
+        except BaseException as exc:
+            if sup.failure is not None:  # fail() stopped the loop, or main unwound after it
                 raise sup.failure from _cause(sup.failure)
-            if interrupts and main.uncancel() == 0:
+            if isinstance(exc, asyncio.CancelledError) and interrupts and main.uncancel() == 0:
                 raise KeyboardInterrupt() from None
             raise
-        except RuntimeError:
-            if sup.failure is not None:  # fail() stopped the loop
-                raise sup.failure from _cause(sup.failure)
-            raise
-        except BaseException:
-            if sup.failure is not None:
-                raise sup.failure from _cause(sup.failure)
-            raise
-        if sup.failure is not None:
+        if sup.failure is not None:  # a goroutine failed as main returned
             raise sup.failure from _cause(sup.failure)
         return result
     finally:
