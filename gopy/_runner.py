@@ -95,8 +95,14 @@ def _main_module(loader: GopyLoader, **attributes: object) -> ModuleType:
 
 
 def run_path(path: str, args: list[str]) -> int:
-    """Run the program in file ``path`` with ``args``; the exit status."""
+    """Run the program in file ``path`` with ``args``; the exit status.
+
+    A directory runs its ``__main__.gopy``, as ``python DIR`` runs ``__main__.py``.
+    """
     abspath = os.path.abspath(path)
+    folder = os.path.dirname(abspath)
+    if os.path.isdir(abspath):
+        folder, abspath = abspath, os.path.join(abspath, "__main__.gopy")
     loader = MainLoader("__main__", abspath)
     try:
         code = _compile(loader)
@@ -106,7 +112,7 @@ def run_path(path: str, args: list[str]) -> int:
     if isinstance(code, int):
         return code
     sys.argv = [path, *args]
-    _set_path0(os.path.dirname(abspath))
+    _set_path0(folder)
     return _execute(code, _main_module(loader))
 
 

@@ -9,7 +9,7 @@ import os
 import sys
 import traceback
 from types import CodeType, TracebackType
-from typing import Callable, TextIO
+from typing import Callable
 
 __all__ = [
     "as_plain_syntax_error",
@@ -88,11 +88,8 @@ def format_syntax_error(exc: SyntaxError) -> str:
     return "".join(traceback.format_exception_only(SyntaxError, as_plain_syntax_error(exc)))
 
 
-def print_exception(exc: BaseException, file: TextIO | None = None) -> None:
-    """Print ``exc`` and its traceback through ``sys.excepthook`` (or to ``file``)."""
+def print_exception(exc: BaseException) -> None:
+    """Print ``exc`` and its traceback as Python would (through ``sys.excepthook``)."""
     if isinstance(exc, SyntaxError) and exc.__traceback__ is None:
         exc = as_plain_syntax_error(exc)
-    if file is None:
-        sys.excepthook(type(exc), exc, exc.__traceback__)
-    else:
-        traceback.print_exception(exc, file=file)
+    sys.excepthook(type(exc), exc, exc.__traceback__)

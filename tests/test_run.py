@@ -281,6 +281,27 @@ def test_program_cache_is_separate_and_reused(tmp_path: Path) -> None:
     assert rerun.stdout == "True\n"  # the edit invalidated the program's cache
 
 
+def test_optimized_runs_have_their_own_cache(tmp_path: Path) -> None:
+    write(tmp_path / "prog.gopy", "assert False, 'checked'\nprint('asserts off')\n")
+    assert gopy_run("prog.gopy", cwd=tmp_path).returncode == 1
+    optimized = subprocess.run(
+        [sys.executable, "-O", "-m", "gopy", "run", "prog.gopy"],
+        cwd=tmp_path, env=child_env(), capture_output=True, text=True, timeout=60,
+    )
+    assert (optimized.returncode, optimized.stdout) == (0, "asserts off\n")
+    assert sorted(p.name for p in (tmp_path / "__pycache__").iterdir()) == [
+        f"prog.{TAG}.gopy-main.pyc",
+        f"prog.{TAG}.opt-1.gopy-main.pyc",
+    ]
+
+
+def test_directory_runs_its_main(tmp_path: Path) -> None:
+    write(tmp_path / "app" / "__main__.gopy", "import sys, helper\nprint(helper.NAME, sys.argv)\n")
+    write(tmp_path / "app" / "helper.gopy", "NAME = 'helper'\n")
+    result = gopy_run("app", "x", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (0, "helper ['app', 'x']\n"), result.stderr
+
+
 def test_no_program_cache_with_pythondontwritebytecode(tmp_path: Path) -> None:
     write(tmp_path / "prog.gopy", "print('hi')\n")
     result = gopy_run("prog.gopy", cwd=tmp_path, PYTHONDONTWRITEBYTECODE="1")
