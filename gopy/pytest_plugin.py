@@ -14,6 +14,7 @@ import ast
 import functools
 import importlib
 import importlib.abc
+import importlib.machinery
 import importlib.util
 import inspect
 import sys

@@ -134,7 +134,12 @@ def test_deadlocked_test_fails_with_the_report(pytester: pytest.Pytester) -> Non
     result = run(pytester)
     result.assert_outcomes(failed=1, passed=1)
     result.stdout.fnmatch_lines(
-        ["*test_never_sent*", "*all goroutines are asleep - deadlock!*", "*chan receive*"]
+        [
+            "*test_never_sent*",
+            "fatal error: all goroutines are asleep - deadlock!",
+            "goroutine 1 [[]chan receive[]]:",
+            "*test_stuck.gopy:3",
+        ]
     )
 
 
@@ -154,8 +159,14 @@ def test_goroutine_panic_fails_the_test(pytester: pytest.Pytester) -> None:
     )
     result = run(pytester)
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*ValueError: kaboom*"])
-    assert "test_panic.gopy" in result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "*test_panics*",
+            "panic: ValueError: kaboom",
+            '*File "*test_panic.gopy", line 2, in explode',
+            '*raise ValueError("kaboom")',
+        ]
+    )
     assert "deadlock" not in result.stdout.str()
 
 
