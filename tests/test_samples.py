@@ -1,5 +1,8 @@
 """Run every program in samples/ with `python -m gopy run` and check its output.
 
+Each sample is also translated with `gopy translate` and the Python it prints
+is run with plain `python`, with the same checks.
+
 Where Go leaves the order of output open (goroutines printing concurrently),
 the checks cover what is fixed: the multiset of lines, the order within one
 goroutine, the order that channel operations force, and counts.
@@ -48,6 +51,29 @@ def run_sample(name: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "gopy", "run", f"samples/{name}.gopy"],
         cwd=SAMPLES.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def run_translated(name: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """Translate samples/<name>.gopy with `gopy translate` and run the result with plain python."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOPY_")}
+    target = tmp_path / f"{name}.py"
+    translated = subprocess.run(
+        [sys.executable, "-m", "gopy", "translate", f"samples/{name}.gopy", "-o", str(target)],
+        cwd=SAMPLES.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert translated.returncode == 0, translated.stderr
+    return subprocess.run(
+        [sys.executable, str(target)],
+        cwd=tmp_path,
         env=env,
         capture_output=True,
         text=True,
@@ -214,6 +240,14 @@ def sample_names() -> list[str]:
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_sample_runs_with_expected_output(name: str) -> None:
     result = run_sample(name)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    EXPECTED[name](result.stdout.splitlines())
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_translated_sample_runs_the_same_under_plain_python(name: str, tmp_path: Path) -> None:
+    result = run_translated(name, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     EXPECTED[name](result.stdout.splitlines())
