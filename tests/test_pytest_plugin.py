@@ -359,3 +359,34 @@ def test_plain_assert_mode(pytester: pytest.Pytester) -> None:
     result = run(pytester, "--assert=plain")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["E       AssertionError: arithmetic"])
+
+
+def test_test_module_in_a_package_uses_relative_imports(pytester: pytest.Pytester) -> None:
+    pkg = pytester.mkpydir("pkg")
+    (pkg / "pipeline.gopy").write_text(
+        textwrap.dedent(
+            """
+            async def squares(n, out):
+                for i := range n:
+                    out <- i * i
+                close(out)
+            """
+        )
+    )
+    write(
+        pytester,
+        "pkg/test_relative.gopy",
+        """
+        from .pipeline import squares
+
+        async def test_squares():
+            out := chan()
+            go squares(4, out)
+            assert [v async for v in out] == [0, 1, 4, 9]
+
+        def test_module_name():
+            assert __name__ == "pkg.test_relative"
+        """,
+    )
+    result = run(pytester)
+    result.assert_outcomes(passed=2)
