@@ -294,7 +294,7 @@ def test_fixtures_parametrize_and_classes(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=6)
 
 
-def test_pytest_asyncio_auto_mode_does_not_take_over(pytester: pytest.Pytester) -> None:
+def test_pytest_asyncio_auto_mode_does_not_take_over_gopy_tests(pytester: pytest.Pytester) -> None:
     pytest.importorskip("pytest_asyncio")
     write(
         pytester,
@@ -302,10 +302,25 @@ def test_pytest_asyncio_auto_mode_does_not_take_over(pytester: pytest.Pytester) 
         """
         async def test_stuck():
             <-chan()
+
+        async def test_fine():
+            ch := chan(1)
+            ch <- 1
+            assert <-ch == 1
+        """,
+    )
+    write(
+        pytester,
+        "test_plain_asyncio.py",
+        """
+        import asyncio
+
+        async def test_on_pytest_asyncio_loop():
+            await asyncio.sleep(0)
         """,
     )
     result = run(pytester, "-p", "asyncio", "-o", "asyncio_mode=auto")
-    result.assert_outcomes(failed=1)
+    result.assert_outcomes(failed=1, passed=2)
     result.stdout.fnmatch_lines(["*all goroutines are asleep - deadlock!*"])
 
 
