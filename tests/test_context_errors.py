@@ -116,11 +116,8 @@ def test_caret_is_drawn_under_the_operator() -> None:
     with pytest.raises(gopy.GopySyntaxError) as info:
         gopy.parse(source, "prog.gopy")
     report = "".join(traceback.format_exception_only(info.value))
-    assert report.splitlines()[-3:] == [
-        "    total = <-ch + 1",
-        "            ^^",
-        f"SyntaxError: {RECV}",
-    ]
+    assert report.splitlines()[-3:-1] == ["    total = <-ch + 1", "            ^^"]
+    assert report.splitlines()[-1].endswith(f"SyntaxError: {RECV}")
 
 
 @pytest.mark.parametrize(
