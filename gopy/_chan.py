@@ -24,16 +24,20 @@ Invariants:
 
 Cancellation: a task cancelled after its parked operation was completed by
 the other side (its future already holds a result) returns that result
-normally. The cancellation is not lost: ``_redeliver_cancel`` cancels the task
-again at its next suspension point unless, by then, the request was withdrawn
-with ``Task.uncancel()`` (which is what ``asyncio.timeout()`` does when its
-body completed, so the timeout exits cleanly as for any completed body).
+normally (a receiver keeps the value it was handed; nothing is put back).
+The cancellation is not lost: ``_redeliver_cancel`` cancels the task again at
+its next suspension point, whatever it awaits there, unless by then every
+cancellation request was withdrawn with ``Task.uncancel()``. That is what
+``asyncio.timeout()`` does when its body completed, so the timeout exits
+cleanly as for any completed body; with ``asyncio.wait_for()`` the inner
+task's result is returned.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
+from operator import index as _index
 from collections.abc import AsyncIterator, Coroutine, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Generic, NoReturn, TypeVar, overload
 
@@ -90,24 +94,22 @@ _CLOSED: Any = _Sentinel("<closed>")
 _BLOCK: Any = _Sentinel("<would block>")
 
 
-def _redeliver_cancel(task: asyncio.Task[Any], requests: int, msg: Any) -> None:
-    """Cancel ``task`` again unless its absorbed cancellation was withdrawn."""
-    # ``requests`` is task.cancelling() when the cancellation was absorbed. Fewer
-    # now means someone (asyncio.timeout's exit) withdrew it; more means a newer
-    # request is already on its way to the task.
-    if not task.done() and task.cancelling() == requests:
+def _redeliver_cancel(task: asyncio.Task[Any], msg: Any) -> None:
+    """Cancel ``task`` again unless every cancellation request was withdrawn."""
+    # Runs once the task has suspended again. cancelling() == 0 means the
+    # requesters took it back (asyncio.timeout's exit after a completed body).
+    # If a newer request is already in flight, cancelling twice still throws
+    # a single CancelledError.
+    if not task.done() and task.cancelling():
         task.uncancel()  # keep the count: this is the same request, delivered late
         task.cancel(msg)
 
 
 def _absorb_cancel(task: asyncio.Task[Any] | None, exc: BaseException) -> None:
     """The operation completed although ``task`` was cancelled: deliver it later."""
-    if task is None:
-        return
-    requests = task.cancelling()
-    if requests:
+    if task is not None and task.cancelling():
         msg = exc.args[0] if exc.args else None
-        task.get_loop().call_soon(_redeliver_cancel, task, requests, msg)
+        task.get_loop().call_soon(_redeliver_cancel, task, msg)
 
 
 def _discard(queue: deque[Any], entry: Any) -> None:
@@ -137,9 +139,10 @@ class chan(Generic[T]):
     __slots__ = ("_cap", "_buf", "_senders", "_receivers", "_closed")
 
     def __init__(self, capacity: int = 0) -> None:
-        if capacity.__index__() < 0:
+        capacity = _index(capacity)
+        if capacity < 0:
             raise ValueError("makechan: size out of range")
-        self._cap: int = capacity.__index__()
+        self._cap: int = capacity
         self._buf: deque[T] = deque()
         self._senders: deque[tuple[asyncio.Future[Any], T, int | None]] = deque()
         self._receivers: deque[tuple[asyncio.Future[Any], int | None]] = deque()
@@ -159,6 +162,10 @@ class chan(Generic[T]):
 
     def __len__(self) -> int:
         return len(self._buf)
+
+    def __bool__(self) -> bool:
+        # An empty channel is still a channel: ``if ch:`` must not mean ``len(ch)``.
+        return True
 
     def __repr__(self) -> str:
         senders = sum(1 for e in self._senders if not e[0].done())

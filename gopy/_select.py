@@ -59,12 +59,18 @@ async def select(*cases: Case, default: bool = False) -> Selected:
     chosen = -1
     ready = 0
     index = 0
-    for ch, is_send, _ in cases:
-        if ch is not None and (ch._send_ready() if is_send else ch._recv_ready()):
-            ready += 1
-            if ready == 1 or _random() * ready < 1.0:
-                chosen = index
-        index += 1
+    try:
+        for ch, is_send, _ in cases:
+            if ch is not None and (ch._send_ready() if is_send else ch._recv_ready()):
+                ready += 1
+                if ready == 1 or _random() * ready < 1.0:
+                    chosen = index
+            index += 1
+    except (TypeError, ValueError, AttributeError):
+        raise TypeError(
+            f"select() case {index} is {cases[index]!r}: build cases with "
+            "gopy.recv_case(ch) or gopy.send_case(ch, value), where ch is a chan or None"
+        ) from None
     if chosen >= 0:
         ch, is_send, value = cases[chosen]
         if is_send:

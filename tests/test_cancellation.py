@@ -340,3 +340,29 @@ async def test_wait_for_returns_value_received_at_the_deadline() -> None:
     inner[0].cancel()  # what wait_for does on timeout
     assert await r == "v"
     assert no_waiters(c)
+
+
+async def test_outside_cancel_survives_a_timeout_that_withdrew_its_own() -> None:
+    # Two requests land after the hand-off: the timeout's and an outside one.
+    # The timeout withdraws its own on exit; the outside one is still delivered.
+    c = chan()
+    loop = asyncio.get_running_loop()
+    timeouts: list[asyncio.Timeout] = []
+    progress: list[str] = []
+
+    async def body() -> None:
+        async with asyncio.timeout(None) as cm:
+            timeouts.append(cm)
+            await c.send("v")
+        progress.append("timeout exited")
+        await asyncio.sleep(3600)
+        progress.append("slept")
+
+    t = asyncio.create_task(body())
+    await steps()
+    loop.call_soon(c._recv_nowait)
+    timeouts[0].reschedule(loop.time() - 1)
+    loop.call_soon(t.cancel)
+    with pytest.raises(asyncio.CancelledError):
+        await t
+    assert progress == ["timeout exited"]

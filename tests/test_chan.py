@@ -366,3 +366,12 @@ async def test_none_is_a_valid_value() -> None:
     c = chan(1)
     await c.send(None)
     assert await c.recv_ok() == (None, True)
+
+
+async def test_empty_channel_is_truthy() -> None:
+    assert chan() and chan(3)
+
+
+def test_capacity_must_be_an_integer() -> None:
+    with pytest.raises(TypeError):
+        chan(1.5)  # type: ignore[arg-type]

@@ -260,3 +260,11 @@ async def test_select_uses_after_as_timeout_without_a_task() -> None:
 
 async def test_module_level_select_is_the_same_function() -> None:
     assert gopy.select is select and gopy.recv_case is recv_case
+
+
+async def test_malformed_case_raises_type_error_with_hint() -> None:
+    c = chan()
+    with pytest.raises(TypeError, match="recv_case"):
+        await select(c)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="case 1"):
+        await select(recv_case(c), recv_case(asyncio.Queue()), default=True)  # type: ignore[arg-type]
