@@ -31,9 +31,17 @@ _SUFFIX = ".gopy"
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> GopyModule | None:
-    """Collect ``test_*.gopy`` files (pytest hook)."""
-    if file_path.suffix == _SUFFIX and file_path.name.startswith("test_"):
-        return GopyModule.from_parent(parent, path=file_path)
+    """Collect ``.gopy`` test files (pytest hook).
+
+    A ``.gopy`` file is a test file when its name matches one of pytest's
+    ``python_files`` patterns with ``.py`` read as ``.gopy``: by default
+    ``test_*.gopy`` and ``*_test.gopy``.
+    """
+    if file_path.suffix != _SUFFIX:
+        return None
+    for pattern in parent.config.getini("python_files"):
+        if pattern.endswith(".py") and file_path.match(pattern[: -len(".py")] + _SUFFIX):
+            return GopyModule.from_parent(parent, path=file_path)
     return None
 
 

@@ -405,3 +405,24 @@ def test_test_module_in_a_package_uses_relative_imports(pytester: pytest.Pyteste
     )
     result = run(pytester)
     result.assert_outcomes(passed=2)
+
+
+def test_python_files_patterns_apply_to_gopy_files(pytester: pytest.Pytester) -> None:
+    for name in ("test_prefix.gopy", "suffix_test.gopy", "check_custom.gopy", "helper.gopy"):
+        write(
+            pytester,
+            name,
+            """
+            async def test_it():
+                assert True
+            """,
+        )
+    result = run(pytester, "--collect-only", "-q")
+    collected = {line for line in result.stdout.lines if "::" in line}
+    assert collected == {"test_prefix.gopy::test_it", "suffix_test.gopy::test_it"}
+    assert "check_custom" not in result.stdout.str()
+    assert "helper" not in result.stdout.str()
+
+    result = run(pytester, "--collect-only", "-q", "-o", "python_files=check_*.py")
+    result.stdout.fnmatch_lines(["check_custom.gopy::test_it"])
+    assert "test_prefix" not in result.stdout.str()
