@@ -317,6 +317,12 @@ class chan(Generic[T]):
 
     async def recv_ok(self) -> tuple[T | None, bool]:
         """Receive ``(value, True)``, or ``(None, False)`` once closed and drained."""
+        buf = self._buf
+        if buf:
+            value = buf.popleft()
+            if self._senders:
+                self._refill()
+            return value, True
         value = self._recv_nowait()
         if value is _BLOCK:
             value = await self._park_recv()
