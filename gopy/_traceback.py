@@ -21,7 +21,7 @@ __all__ = [
 ]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
-_FROZEN_INTERNALS = ("<frozen importlib._bootstrap", "<frozen runpy>")
+_FROZEN_INTERNALS = ("<frozen importlib.", "<frozen runpy>")
 
 
 def show_all_frames() -> bool:

@@ -335,6 +335,16 @@ def test_run_package_runs_its_main(tmp_path: Path) -> None:
     assert (result.returncode, result.stdout) == (0, "app main ['x']\n"), result.stderr
 
 
+def test_run_module_whose_package_has_a_syntax_error(tmp_path: Path) -> None:
+    write(tmp_path / "pkg" / "__init__.gopy", "x = = 1\n")
+    write(tmp_path / "pkg" / "tool.gopy", "print('unreachable')\n")
+    result = gopy_run("-m", "pkg.tool", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (1, "")
+    lines = result.stderr.splitlines()
+    assert lines[:2] == [f'  File "{tmp_path / "pkg" / "__init__.gopy"}", line 1', "    x = = 1"]
+    assert lines[-1].startswith("SyntaxError: ") and len(lines) == 4
+
+
 def test_run_missing_module(tmp_path: Path) -> None:
     result = gopy_run("-m", "nothere", cwd=tmp_path)
     assert result.returncode == 1
