@@ -55,7 +55,13 @@ class Lowerer(ExprLowering, MatchLowering):
         return ast.Module(_flatten(c), [])
 
     def simple_stmt(self, c: list) -> list[ast.stmt]:
-        return c[0:-1:2]
+        stmts = c[0:-1:2]
+        if len(c) % 2 == 1 and len(c) > 1:
+            # A trailing ';' ends the enclosing compound statement's span (CPython
+            # ends it at the block's last token), not the statement's own.
+            last, semi = stmts[-1], c[-2]
+            self.parens[id(last)] = (last.lineno, last.col_offset, semi.end_lineno, semi.end_col_offset, last)
+        return stmts
 
     def block(self, c: list) -> list[ast.stmt]:
         if c[0].__class__ is Tok:

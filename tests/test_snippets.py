@@ -86,6 +86,7 @@ SNIPPETS: dict[str, str] = {
     "line_continuations": "x = 1 + \\\n    2\nif a and \\\n   b:\n    pass\nassert x, \\\n    'msg'\n",
     "comments_everywhere": "# head\nx = [  # open\n    1,  # one\n    # alone\n    2,\n]  # close\ndef f(  # args\n    a,  # a\n):  # colon\n    # body\n    pass  # pass\n# tail\n",
     "semicolons": "a = 1; b = 2; c = 3;\nif x: a; b\n",
+    "trailing_semicolon_ends_block": "def f():\n    x = 1;\nfor a in b:\n    if c: d;\nwhile x: y;  # c\n",
     "augassign_all": "a += 1; a -= 1; a *= 1; a @= 1; a /= 1; a %= 1; a &= 1; a |= 1; a ^= 1\na <<= 1; a >>= 1; a **= 1; a //= 1\na.b += 1; a[0] += 1\n",
     "annassign": "x: int\ny: int = 1\n(z): int = 2\na.b: int\na[0]: int = 3\n",
     "chained_assign": "a = b = c = 1\na, b = b, a\na = b, c = d, e\n",
