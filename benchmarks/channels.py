@@ -112,9 +112,23 @@ def asyncio_producers(producers: int, capacity: int) -> Bench:
 # -- select over two channels vs asyncio.wait(FIRST_COMPLETED) over Queue.get() -
 
 
-async def gopy_select(n: int) -> None:
-    a: chan[int] = chan(16)
-    b: chan[int] = chan(16)
+def gopy_select(capacity: int) -> Bench:
+    async def bench(n: int) -> None:
+        await _gopy_select(n, capacity)
+
+    return bench
+
+
+def asyncio_select(capacity: int) -> Bench:
+    async def bench(n: int) -> None:
+        await _asyncio_select(n, capacity)
+
+    return bench
+
+
+async def _gopy_select(n: int, capacity: int) -> None:
+    a: chan[int] = chan(capacity)
+    b: chan[int] = chan(capacity)
     half = n // 2
 
     async def producer(c: chan[int]) -> None:
@@ -129,9 +143,10 @@ async def gopy_select(n: int) -> None:
     await asyncio.gather(*tasks)
 
 
-async def asyncio_select(n: int) -> None:
-    qa: asyncio.Queue[int] = asyncio.Queue(16)
-    qb: asyncio.Queue[int] = asyncio.Queue(16)
+async def _asyncio_select(n: int, capacity: int) -> None:
+    # asyncio has no unbuffered queue: capacity 0 uses Queue(1), the closest.
+    qa: asyncio.Queue[int] = asyncio.Queue(max(capacity, 1))
+    qb: asyncio.Queue[int] = asyncio.Queue(max(capacity, 1))
     half = n // 2
 
     async def producer(q: asyncio.Queue[int]) -> None:
@@ -203,7 +218,9 @@ SCENARIOS = [
              200_000, 1.5, ">= 1.5x faster"),
     Scenario("8 producers 1 consumer, cap 16", gopy_producers(8, 16), asyncio_producers(8, 16),
              200_000, 1.4, ">= 1.4x faster"),
-    Scenario("select over 2 channels vs asyncio.wait", gopy_select, asyncio_select,
+    Scenario("select over 2 channels vs asyncio.wait", gopy_select(16), asyncio_select(16),
+             20_000, 2.0, ">= 2x faster"),
+    Scenario("select, unbuffered (parks) vs asyncio.wait", gopy_select(0), asyncio_select(0),
              20_000, 2.0, ">= 2x faster"),
     Scenario("go + WaitGroup vs create_task + gather", gopy_goroutines, asyncio_goroutines,
              20_000, 1 / 1.2, "<= 1.2x slower"),

@@ -114,10 +114,10 @@ def _absorb_cancel(task: asyncio.Task[Any] | None, exc: BaseException) -> None:
 
 def _discard(queue: deque[Any], entry: Any) -> None:
     """Remove ``entry`` from ``queue`` if a counterpart has not popped it already."""
-    try:
+    # Test first: a failing deque.remove() formats the entry's repr (a future's
+    # repr is slow) into its ValueError.
+    if entry in queue:
         queue.remove(entry)
-    except ValueError:
-        pass
 
 
 async def _block_forever(reason: str) -> NoReturn:
