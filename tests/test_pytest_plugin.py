@@ -209,7 +209,11 @@ def test_error_found_by_the_symbol_table_is_a_collection_error(pytester: pytest.
     result = run(pytester)
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
-        ['  File "*test_symtable.gopy", line 4', "    return ch", "SyntaxError: 'return' outside function"]
+        [
+            '  File "*test_symtable.gopy", line 4',
+            "    return ch",
+            "SyntaxError: 'return' outside function",
+        ]
     )
 
 
@@ -378,16 +382,12 @@ def test_plain_assert_mode(pytester: pytest.Pytester) -> None:
 
 def test_test_module_in_a_package_uses_relative_imports(pytester: pytest.Pytester) -> None:
     pkg = pytester.mkpydir("pkg")
-    (pkg / "pipeline.gopy").write_text(
-        textwrap.dedent(
-            """
+    (pkg / "pipeline.gopy").write_text(textwrap.dedent("""
             async def squares(n, out):
                 for i := range n:
                     out <- i * i
                 close(out)
-            """
-        )
-    )
+            """))
     write(
         pytester,
         "pkg/test_relative.gopy",

@@ -172,7 +172,9 @@ def _(out: list[str]) -> None:
 
 @expect("gobyexample_worker_pools")
 def _(out: list[str]) -> None:
-    parsed = [re.fullmatch(r"worker ([123]) (started  |finished )job ([1-5])", line) for line in out]
+    parsed = [
+        re.fullmatch(r"worker ([123]) (started  |finished )job ([1-5])", line) for line in out
+    ]
     assert all(parsed), out
     events = [(m[1], m[2].strip(), int(m[3])) for m in parsed if m]
     assert len(events) == 10
@@ -219,7 +221,33 @@ def _(out: list[str]) -> None:
 
 # -- the classics -------------------------------------------------------------
 
-PRIMES = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97]
+PRIMES = [
+    2,
+    3,
+    5,
+    7,
+    11,
+    13,
+    17,
+    19,
+    23,
+    29,
+    31,
+    37,
+    41,
+    43,
+    47,
+    53,
+    59,
+    61,
+    67,
+    71,
+    73,
+    79,
+    83,
+    89,
+    97,
+]
 exactly("prime_sieve", *map(str, PRIMES))
 exactly("daisy_chain", "100001")
 exactly(
