@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import ast
+import hashlib
 import io
 import tokenize
 import types
+from importlib import resources
 
 from gopy import __version__
 from gopy._errors import GopyInternalError, GopySyntaxError
 from gopy._lower import lower
-from gopy._parse import load_tables
 from gopy._source import SourceText
 
 __all__ = ["parse", "translate", "compile_source", "decode_source", "COMPILER_TAG"]
@@ -18,10 +19,23 @@ __all__ = ["parse", "translate", "compile_source", "decode_source", "COMPILER_TA
 _MODES = ("exec", "main")
 
 
+# Everything whose change can change the generated code: the parser tables
+# (built from the grammar) and the modules of the compiler.
+_TAG_FILES = (
+    "_tables.pickle", "_parse.py", "_lower.py", "_lower_expr.py", "_lower_match.py",
+    "_lower_go.py", "_lower_go_module.py", "_lower_go_scopes.py", "_compiler.py",
+)
+
+
 def _compiler_tag() -> str:
-    # The tables carry a hash of the grammar they were built from; the lowering
-    # is versioned with the package.
-    return f"gopy-{__version__}-{load_tables().grammar_hash[:8]}"
+    digest = hashlib.sha256(__version__.encode())
+    package = resources.files("gopy")
+    for name in _TAG_FILES:
+        try:
+            digest.update(package.joinpath(name).read_bytes())
+        except OSError:  # e.g. a build that ships only bytecode: the version alone
+            digest.update(name.encode())
+    return f"gopy-{__version__}-{digest.hexdigest()[:12]}"
 
 
 COMPILER_TAG: str = _compiler_tag()
@@ -93,10 +107,14 @@ def compile_source(source: str | bytes, filename: str, mode: str = "exec") -> ty
     try:
         return compile(module, filename, "exec", dont_inherit=True)
     except SyntaxError as exc:
+        # Errors found on an AST carry byte offsets; SyntaxError wants characters.
         text = _source_text(source, filename)
         lineno = exc.lineno or 1
+        offset = text.char_col(lineno, (exc.offset or 1) - 1) + 1
+        end_lineno = exc.end_lineno or lineno
+        end_offset = text.char_col(end_lineno, (exc.end_offset or 1) - 1) + 1 if exc.end_offset else None
         raise GopySyntaxError(
-            exc.msg, filename, lineno, exc.offset or 1, text.line(lineno), exc.end_lineno, exc.end_offset
+            exc.msg, filename, lineno, offset, text.line(lineno), end_lineno, end_offset
         ) from None
     except (ValueError, TypeError) as exc:
         raise GopyInternalError(
