@@ -133,21 +133,20 @@ class GopyLoader(SourceFileLoader):
 
     source_to_code = _make_source_to_code()  # type: ignore[assignment]
 
+    def __init__(self, fullname: str, path: str) -> None:
+        super().__init__(fullname, path)
+        try:
+            #: where CPython's get_code looks for the cache (the .py's file)
+            self._pyc_path: str | None = cache_from_source(path)
+        except NotImplementedError:  # sys.implementation.cache_tag is None
+            self._pyc_path = None
+        #: where this loader really keeps it
+        self._cache_path = cache_path(path, self.mode)
+
     def _compile(self, data: bytes, path: str) -> CodeType:
         from gopy._compiler import compile_source
 
         return compile_source(data, path, self.mode)
-
-    def _cache_paths(self) -> tuple[str | None, str | None]:
-        """(where ``get_code`` thinks the cache is, where it really is)."""
-        paths = self.__dict__.get("_paths")
-        if paths is None:
-            try:
-                standard = cache_from_source(self.path)
-            except NotImplementedError:
-                standard = None
-            paths = self.__dict__["_paths"] = (standard, cache_path(self.path, self.mode))
-        return paths
 
     def path_stats(self, path: str) -> dict[str, int]:
         st = os.stat(path)
@@ -156,21 +155,21 @@ class GopyLoader(SourceFileLoader):
         return {"mtime": st.st_mtime_ns, "size": st.st_size}
 
     def get_data(self, path: str) -> bytes:
-        standard, real = self._cache_paths()
-        if path != standard or standard is None:
+        real = self._cache_path
+        if path != self._pyc_path or real is None:
             return super().get_data(path)
-        return _strip_header(super().get_data(real), real)  # type: ignore[arg-type]
+        return _strip_header(super().get_data(real), real)
 
     def set_data(self, path: str, data: bytes, *, _mode: int = 0o666) -> None:
-        standard, real = self._cache_paths()
-        if path != standard or standard is None:
+        real = self._cache_path
+        if path != self._pyc_path or real is None:
             super().set_data(path, data, _mode=_mode)
             return
         # SourceFileLoader.set_data writes a temporary file and os.replace()s
         # it, so a concurrent reader sees the old cache or the new one.
         from gopy._compiler import COMPILER_TAG  # loaded: it just compiled this
 
-        super().set_data(real, _header(COMPILER_TAG) + data, _mode=_mode)  # type: ignore[arg-type]
+        super().set_data(real, _header(COMPILER_TAG) + data, _mode=_mode)
 
 
 class MainLoader(GopyLoader):
