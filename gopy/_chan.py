@@ -18,7 +18,10 @@ Invariants:
   select already committed on another channel): anyone who pops it skips it,
   and its owner removes it when it resumes, so none is left behind.
 * Live receivers are parked only while the buffer is empty and no live
-  sender is parked; live senders only while the buffer is full.
+  sender is parked; live senders only while the buffer is full. (A parked
+  select with a send and a receive case on one unbuffered channel is in
+  both queues; it is never matched with itself, since only another task's
+  operation pops entries.)
 * Operations that can complete at once do so without a future and without
   yielding to the event loop.
 
@@ -37,8 +40,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from operator import index as _index
 from collections.abc import AsyncIterator, Coroutine, Iterable, Iterator, Mapping, Sequence
+from operator import index as _index
 from typing import Any, Generic, NoReturn, TypeVar, overload
 
 from gopy._park import parked
@@ -58,18 +61,18 @@ T = TypeVar("T")
 
 _get_running_loop = asyncio.get_running_loop
 _current_task = asyncio.current_task
+_CancelledError = asyncio.CancelledError
+# Faster than loop.create_future() (no Python frame) and valid on any loop.
+_Future = asyncio.Future
 # {loop: running task}, kept by asyncio's task steps (C or Python). Reading it
 # avoids a second running-loop lookup (one getpid() system call each) on every
-# park; where a Python version stops maintaining it, ``_task_on`` falls back.
+# park; where a Python version stops maintaining it, the lookup falls back.
 _current_tasks: dict[Any, asyncio.Task[Any]] = getattr(asyncio.tasks, "_current_tasks", {})
 
 
 def _task_on(loop: asyncio.AbstractEventLoop) -> asyncio.Task[Any] | None:
     """The task running on ``loop`` (the caller's)."""
     return _current_tasks.get(loop) or _current_task(loop)
-_CancelledError = asyncio.CancelledError
-# Faster than loop.create_future() (no Python frame) and valid on any loop.
-_Future = asyncio.Future
 
 
 class ChannelClosed(Exception):
