@@ -49,13 +49,6 @@ def _run(args: list[str]) -> int:
     return _runner.run_path(args[0], args[1:])
 
 
-def _read_source(path: str) -> str:
-    from importlib.util import decode_source
-
-    with open(path, "rb") as file:
-        return decode_source(file.read())
-
-
 def _translate(args: list[str]) -> int:
     import argparse
 
@@ -74,12 +67,10 @@ def _translate(args: list[str]) -> int:
     )
     options = parser.parse_args(args)
     try:
-        source = _read_source(options.file)
+        with open(options.file, "rb") as file:
+            source = file.read()  # the compiler decodes it as Python would
     except OSError as exc:
         print(f"gopy translate: {options.file}: {exc.strerror}", file=sys.stderr)
-        return 1
-    except SyntaxError as exc:  # a bad coding cookie
-        print(format_syntax_error(exc), end="", file=sys.stderr)
         return 1
     from gopy._compiler import translate
 

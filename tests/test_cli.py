@@ -76,6 +76,22 @@ def test_translate_syntax_error(tmp_path: Path) -> None:
     assert set(lines[2].strip()) == {"^"} and lines[3].startswith("SyntaxError: ")
 
 
+def test_translate_decodes_like_python(tmp_path: Path) -> None:
+    (tmp_path / "latin.gopy").write_bytes(b"# -*- coding: latin-1 -*-\nprint('caf\xe9')\n")
+    result = gopy("translate", "--module", "latin.gopy", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (0, "print(\"caf\u00e9\")\n")
+    (tmp_path / "broken.gopy").write_bytes(b"print('caf\xe9')\n")
+    result = gopy("translate", "broken.gopy", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.startswith('  File "broken.gopy", line 1\n')
+    assert result.stderr.splitlines()[-1].startswith("SyntaxError: ")
+
+
+def test_translate_missing_file(tmp_path: Path) -> None:
+    result = gopy("translate", "nothere.gopy", cwd=tmp_path)
+    assert result.returncode == 1 and "nothere.gopy" in result.stderr
+
+
 PROGRAMS = {
     "ok": """\
         import sys
