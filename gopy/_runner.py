@@ -6,7 +6,9 @@ goroutine panic or a deadlock into ``SystemExit(2)`` and Ctrl-C into
 ``SystemExit(130)``. This module sets up ``__main__``, ``sys.argv`` and
 ``sys.path`` as Python does for a script, and reports what escapes the
 program: a syntax error as CPython prints one, any other exception with
-Python's traceback minus gopy's own frames, status 1.
+Python's traceback minus gopy's own frames, status 1. Like ``python FILE``,
+it takes the process over: ``sys.argv``, ``sys.path[0]`` and
+``sys.modules["__main__"]`` stay the program's afterwards.
 """
 
 from __future__ import annotations
