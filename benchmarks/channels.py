@@ -22,6 +22,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import gopy
 from gopy import chan, recv_case, select
@@ -35,8 +36,8 @@ Bench = Callable[[int], Awaitable[None]]
 
 
 async def gopy_pingpong(n: int) -> None:
-    ping: chan[int] = chan()
-    pong: chan[int] = chan()
+    ping: chan[Any] = chan()
+    pong: chan[Any] = chan()
 
     async def player() -> None:
         recv, send = ping.recv, pong.send

@@ -42,7 +42,7 @@ import asyncio
 from collections import deque
 from collections.abc import AsyncIterator, Coroutine, Iterable, Iterator, Mapping, Sequence
 from operator import index as _index
-from typing import Any, Generic, NoReturn, TypeVar, overload
+from typing import Any, Generic, NoReturn, Protocol, TypeVar, overload
 
 from gopy._park import parked
 
@@ -58,6 +58,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 _get_running_loop = asyncio.get_running_loop
 _current_task = asyncio.current_task
@@ -126,7 +127,7 @@ def _discard(queue: deque[Any], entry: Any) -> None:
 async def _block_forever(reason: str) -> NoReturn:
     """Park the current task for good (a nil channel, an empty select)."""
     loop = _get_running_loop()
-    fut = _Future(loop=loop)
+    fut: asyncio.Future[Any] = _Future(loop=loop)
     task = _task_on(loop)
     parked[task] = reason  # type: ignore[index]
     try:
@@ -336,7 +337,7 @@ class chan(Generic[T]):
     async def _park_recv(self) -> Any:
         """Slow path of a receive: park until a value arrives or the channel closes."""
         loop = _get_running_loop()
-        fut = _Future(loop=loop)
+        fut: asyncio.Future[Any] = _Future(loop=loop)
         entry = (fut, None)
         self._receivers.append(entry)
         task = _current_tasks.get(loop) or _current_task(loop)
@@ -412,7 +413,13 @@ def recv(ch: chan[T] | None) -> Coroutine[Any, Any, T | None]:
     return ch.recv()
 
 
-def recv_ok(ch: chan[T] | None) -> Coroutine[Any, Any, tuple[T | None, bool]]:
+class _OkReceiver(Protocol[T_co]):
+    """What ``recv_ok`` needs (covariant, so that ``v, ok = await recv_ok(c)`` type-checks)."""
+
+    def recv_ok(self) -> Coroutine[Any, Any, tuple[T_co | None, bool]]: ...
+
+
+def recv_ok(ch: _OkReceiver[T] | None) -> Coroutine[Any, Any, tuple[T | None, bool]]:
     """``v, ok = <-ch``: ``await gopy.recv_ok(ch)``."""
     if ch is None:
         return _block_forever("chan receive (nil chan)")

@@ -31,7 +31,7 @@ _CancelledError = asyncio.CancelledError
 class Selected(NamedTuple):
     """The outcome of ``select``: which case ran, the value received and ``ok``."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index, as the API requires
     value: Any
     ok: bool
 
@@ -90,7 +90,7 @@ async def select(*cases: Case, default: bool = False) -> Selected:
 async def _park_select(cases: tuple[Case, ...]) -> Selected:
     """Slow path: wait on every case at once until one commits."""
     loop = _get_running_loop()
-    fut = asyncio.Future(loop=loop)
+    fut: asyncio.Future[Any] = asyncio.Future(loop=loop)
     entries: list[tuple[int, Any, Any]] = []
     index = 0
     for ch, is_send, value in cases:
