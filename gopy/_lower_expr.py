@@ -81,6 +81,7 @@ class LoweringBase:
         self.parens: dict[int, tuple] = {}
         # id(recv node) -> (channel, pos, node) for a receive that is not parenthesised
         self.recv: dict[int, tuple] = {}
+        self._lines: list[str] | None = None
 
     # -- positions
 
@@ -247,15 +248,18 @@ class ExprLowering(LoweringBase):
         """
         first, last = toks[0], toks[-1]
         src = self.source
-        start = src.char_col(first.lineno, first.col_offset)
-        end = src.char_col(last.end_lineno, last.end_col_offset)
+        if self._lines is None:
+            # Python's lines end only at '\n' (str.splitlines also splits at '\f', '\u2028', ...)
+            self._lines = src.text.split("\n")
+        lines = self._lines
+        first_line = lines[first.lineno - 1]
+        last_line = lines[last.end_lineno - 1]
+        start = len(first_line.encode("utf-8")[: first.col_offset].decode("utf-8"))
+        end = len(last_line.encode("utf-8")[: last.end_col_offset].decode("utf-8"))
         if first.lineno == last.end_lineno:
-            text = src.line(first.lineno)[start:end]
+            text = first_line[start:end]
         else:
-            parts = [src.line(first.lineno)[start:]]
-            parts += [src.line(n) for n in range(first.lineno + 1, last.end_lineno)]
-            parts.append(src.line(last.end_lineno)[:end])
-            text = "".join(parts)
+            text = "\n".join([first_line[start:], *lines[first.lineno : last.end_lineno - 1], last_line[:end]])
         wrapped = "(\n" + " " * first.col_offset + text + "\n)"
         try:
             with warnings.catch_warnings(record=True) as caught:

@@ -554,7 +554,7 @@ class _Tokenizer:
         lit = self.literals
         opens = (lit["("], lit["["], lit["{"])
         closes = (lit[")"], lit["]"], lit["}"])
-        bad = (lit["for"], lit["yield"], lit["async"])
+        bad = (lit["for"], lit["yield"], lit["async"], lit[":="])
         depth = 0
         for j in range(i, e):
             tt = toks[j].type

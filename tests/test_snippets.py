@@ -24,6 +24,7 @@ SNIPPETS: dict[str, str] = {
     "with_tuple_as": "with (a, b) as c: pass\n",
     "with_paren_expr": "with (a) as b, (c): pass\n",
     "with_genexp": "with (x for x in y): pass\n",
+    "with_walrus": "with (a := b): pass\nwith (a := b) as c: pass\nwith (lambda: 1)(): pass\n",
     "except_star": "try:\n    pass\nexcept* ValueError as e:\n    pass\nexcept* (TypeError, KeyError):\n    pass\n",
     "tuple_star_subscript": "x: tuple[*Ts]\ny = a[*b]\nz = a[1, *b]\n",
     "star_param_annotation": "def f(*args: *Ts): pass\n",
@@ -71,6 +72,7 @@ SNIPPETS: dict[str, str] = {
     "fstring_in_call": "print(f'{x}', end=f'{y}')\n",
     "fstring_non_ascii": "s = 'é'; t = f'é{x}é{y!r}'\nu = f'中文{x}'\n",
     "fstring_lambda": "f'{(lambda: 1)()}'\n",
+    "fstring_after_form_feed_and_line_separator": "x = 1\n\x0c\ny = f'{a}'\ns = 'a\u2028b\x1cc'\nz = f'{q}'\n",
     "fstring_indented": "def f():\n    if x:\n        return f'{a}' f'{b}'\n",
     # ---- statements
     "decorators": "@dec\n@dec.attr(1, k=2)\nclass C(Base, metaclass=M):\n    @property\n    def x(self): return 1\n",
