@@ -122,6 +122,8 @@ class Ticker:
         return f"<Ticker every {self._interval}s {state}>"
 
 
-def tick(seconds: float) -> chan[float]:
-    """Go's ``time.Tick``: the channel of a ticker that is never stopped."""
+def tick(seconds: float) -> chan[float] | None:
+    """Go's ``time.Tick``: the channel of a ticker never stopped; ``None`` if ``seconds <= 0``."""
+    if not seconds > 0:
+        return None  # as in Go: the nil channel, which never delivers
     return Ticker(seconds).c

@@ -16,9 +16,11 @@ from typing import Any
 
 import pytest
 
+import gopy
 import gopy._chan
 import gopy._select
 from gopy import chan, recv_case, select, send_case
+from gopy._park import parked
 
 PRODUCERS = 8
 CONSUMERS = 6
@@ -84,6 +86,7 @@ async def run_channel_stress(capacity: int, use_wait_for: bool, seed: int) -> No
     assert len(set(received)) == len(received)
     assert Counter(sent) == Counter(received)
     assert not c._senders and not c._receivers and len(c) == 0
+    assert not parked
     assert sent  # the run did something
 
 
@@ -174,3 +177,46 @@ async def test_exactly_once_under_random_task_cancel(capacity: int, absorbed: li
     assert len(set(received)) == len(received)
     assert Counter(sent) == Counter(received)
     assert not c._senders and not c._receivers
+
+
+async def test_exactly_once_with_timer_timeouts_in_select() -> None:
+    # The Go idiom: select on the work channel and a timer channel, under
+    # random task cancellation on top.
+    rng = random.Random(11)
+    c: chan[int] = chan()
+    sent: list[int] = []
+    received: list[int] = []
+    timers: list[chan[float]] = []
+
+    async def producer(base: int) -> None:
+        for i in range(base, base + 200):
+            timeout = gopy.after(rng.random() * 0.0005)
+            timers.append(timeout)
+            res = await select(send_case(c, i), recv_case(timeout))
+            if res.index == 0:
+                sent.append(i)
+
+    async def consumer() -> None:
+        while True:
+            timeout = gopy.after(rng.random() * 0.0005)
+            timers.append(timeout)
+            res = await select(recv_case(c), recv_case(timeout))
+            if res.index == 0:
+                received.append(res.value)
+
+    consumers = [asyncio.create_task(consumer()) for _ in range(4)]
+    producers = [asyncio.create_task(producer(1000 * p)) for p in range(4)]
+    while not all(p.done() for p in producers):
+        await asyncio.sleep(rng.random() * 0.001)
+        victim = rng.choice(consumers)
+        victim.cancel()
+        consumers.remove(victim)
+        consumers.append(asyncio.create_task(consumer()))
+    await asyncio.gather(*producers)
+    for t in consumers:
+        t.cancel()
+    await asyncio.gather(*consumers, return_exceptions=True)
+    assert sent and Counter(sent) == Counter(received)
+    assert not c._senders and not c._receivers
+    assert all(not t._receivers for t in timers)
+    assert not parked

@@ -104,11 +104,16 @@ async def test_ticker_rejects_non_positive_interval() -> None:
     with pytest.raises(ValueError):
         Ticker(0)
     with pytest.raises(ValueError):
-        gopy.tick(-1)
+        Ticker(1).reset(-1)
+
+
+async def test_tick_with_non_positive_interval_is_the_nil_channel() -> None:
+    assert gopy.tick(0) is None and gopy.tick(-1) is None
 
 
 async def test_tick_returns_a_ticking_channel() -> None:
     c = gopy.tick(0.002)
+    assert c is not None
     assert isinstance(await c.recv(), float)
     assert isinstance(await c.recv(), float)
 
