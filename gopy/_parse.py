@@ -483,7 +483,7 @@ class _Tokenizer:
         toks.append(Tok("NEWLINE", "", 0, 0, 0, 0))  # sentinel lookahead
         toks.append(Tok("NEWLINE", "", 0, 0, 0, 0))
         starts_operand = {"NAME", "NUMBER", "STRING", lit["lambda"], lit["await"], lit["None"], lit["True"],
-                          lit["False"], lit["{"], lit["~"], lit["..."], lit["not"]}
+                          lit["False"], lit["{"], lit["~"], lit["..."]}
         opened: str | None = None
         depth = 0
         start = True

@@ -157,7 +157,7 @@ SNIPPETS: dict[str, str] = {
         "default = 1\ndefault: int = 2\nrange = 5\nfor range in x: pass\n"
         "for range, i in y: pass\nfor range.a in z: pass\nfor range[0] in w: pass\n"
         "for x in range(3): pass\n[x for range in y]\ny = (go := 3)\n"
-        "go if x else defer\ngo in x\ngo is not None\ngo and defer\n"
+        "go if x else defer\ngo in x\ngo not in x\ngo is not None\ngo and defer\ngo or x\n"
     ),
     "walrus_range_name": "if x := range(3): pass\nwhile (y := range(2)): pass\n",
     "space_before_minus": "a < -b\nif x < -1: pass\n",
