@@ -492,10 +492,10 @@ class _Range:
             return iter(enumerate(x)) if pairs else iter(range(len(x)))
         if tx is dict:
             return iter(x.items()) if pairs else iter(x)
-        if isinstance(x, int) and not isinstance(x, bool):
+        if hasattr(tx, "__index__") and tx is not bool:  # int, numpy integers, ...
             if pairs:
                 raise TypeError("range over int permits only one iteration variable")
-            return iter(range(x))
+            return iter(range(_index(x)))
         if isinstance(x, Mapping):
             return iter(x.items()) if pairs else iter(x)
         if isinstance(x, Sequence):

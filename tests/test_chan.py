@@ -343,6 +343,13 @@ async def test_range_over_values() -> None:
     assert list(gopy.range_of(iter("ab"), pairs=True)) == [(0, "a"), (1, "b")]
     assert [i async for i in gopy.range_of(2)] == [0, 1]
     assert [kv async for kv in gopy.range_of((7, 8), pairs=True)] == [(0, 7), (1, 8)]
+    class Three:
+        def __index__(self) -> int:
+            return 3
+
+    assert list(gopy.range_of(Three())) == [0, 1, 2]
+    with pytest.raises(TypeError):
+        list(gopy.range_of(True))
     with pytest.raises(TypeError):
         list(gopy.range_of(3, pairs=True))
     with pytest.raises(TypeError):
