@@ -26,6 +26,7 @@ __all__ = ["select", "recv_case", "send_case", "Selected", "Case"]
 
 _get_running_loop = asyncio.get_running_loop
 _CancelledError = asyncio.CancelledError
+_Future = asyncio.Future
 
 
 class Selected(NamedTuple):
@@ -90,7 +91,7 @@ async def select(*cases: Case, default: bool = False) -> Selected:
 async def _park_select(cases: tuple[Case, ...]) -> Selected:
     """Slow path: wait on every case at once until one commits."""
     loop = _get_running_loop()
-    fut: asyncio.Future[Any] = asyncio.Future(loop=loop)
+    fut: asyncio.Future[Any] = _Future(loop=loop)
     entries: list[tuple[int, Any, Any]] = []
     index = 0
     for ch, is_send, value in cases:

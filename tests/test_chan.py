@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import gopy
-from gopy import ChannelClosed, chan
+from gopy import ChannelClosed, chan, recv_case, select, send_case
 from gopy._park import parked
 
 
@@ -136,6 +136,33 @@ async def test_immediate_operations_do_not_yield() -> None:
     await c.recv()
     assert not other_ran
     await t
+
+
+async def test_immediate_operations_create_no_future(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gopy._chan
+    import gopy._select
+
+    created: list[object] = []
+    real_future = asyncio.Future
+
+    def counting_future(*, loop: asyncio.AbstractEventLoop) -> asyncio.Future[Any]:
+        fut: asyncio.Future[Any] = real_future(loop=loop)
+        created.append(fut)
+        return fut
+
+    monkeypatch.setattr(gopy._chan, "_Future", counting_future)
+    monkeypatch.setattr(gopy._select, "_Future", counting_future)
+    c = chan(2)
+    await c.send(1)
+    await gopy.send(c, 2)
+    assert await c.recv() == 1 and await c.recv_ok() == (2, True)
+    await select(send_case(c, 3), default=True)
+    assert (await select(recv_case(c))).value == 3
+    assert created == []
+    r = asyncio.create_task(c.recv())  # this one parks: exactly one future
+    await steps()
+    await c.send(4)
+    assert await r == 4 and len(created) == 1
 
 
 async def test_send_hands_off_to_a_parked_receiver() -> None:
