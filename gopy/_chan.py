@@ -124,6 +124,13 @@ def _discard(queue: deque[Any], entry: Any) -> None:
         queue.remove(entry)
 
 
+def _abandon(fut: asyncio.Future[Any], queue: deque[Any], entry: Any) -> None:
+    """A parked operation is left by an exception other than cancellation: kill its entry."""
+    if not fut.done():
+        fut.cancel()
+    _discard(queue, entry)
+
+
 async def _block_forever(reason: str) -> NoReturn:
     """Park the current task for good (a nil channel, an empty select)."""
     loop = _get_running_loop()
@@ -279,6 +286,9 @@ class chan(Generic[T]):
                 raise
             # The value was taken before the cancellation landed: the send happened.
             _absorb_cancel(task, exc)
+        except BaseException:  # thrown in by hand (coro.throw/close): leave nothing behind
+            _abandon(fut, self._senders, entry)
+            raise
         finally:
             del parked[task]  # type: ignore[arg-type]
 
@@ -315,6 +325,9 @@ class chan(Generic[T]):
                 raise
             _absorb_cancel(task, exc)
             value = fut.result()
+        except BaseException:
+            _abandon(fut, self._receivers, entry)
+            raise
         finally:
             del parked[task]  # type: ignore[arg-type]
         return None if value is _CLOSED else value
@@ -351,6 +364,9 @@ class chan(Generic[T]):
             # A value was handed over before the cancellation landed: return it.
             _absorb_cancel(task, exc)
             return fut.result()
+        except BaseException:
+            _abandon(fut, self._receivers, entry)
+            raise
         finally:
             del parked[task]  # type: ignore[arg-type]
 

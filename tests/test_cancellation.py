@@ -366,3 +366,21 @@ async def test_outside_cancel_survives_a_timeout_that_withdrew_its_own() -> None
     with pytest.raises(asyncio.CancelledError):
         await t
     assert progress == ["timeout exited"]
+
+
+@pytest.mark.parametrize("op", ["send", "recv", "recv_ok", "select"])
+async def test_exception_thrown_into_parked_operation_leaves_no_waiter(op: str) -> None:
+    c = chan()
+    coro = {
+        "send": lambda: c.send(1),
+        "recv": lambda: c.recv(),
+        "recv_ok": lambda: c.recv_ok(),
+        "select": lambda: select(recv_case(c), send_case(c, 2)),
+    }[op]()
+    coro.send(None)  # runs to the park (driven by hand, inside this task)
+    assert c._senders or c._receivers
+    with pytest.raises(KeyError):
+        coro.throw(KeyError("boom"))
+    assert no_waiters(c) and asyncio.current_task() not in parked
+    # a later counterpart is not handed to the abandoned waiter
+    assert await select(send_case(c, 3), recv_case(c), default=True) == (-1, None, False)
