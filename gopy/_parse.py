@@ -643,6 +643,29 @@ def run_parser(tokens: list[Tok], tables: Tables, callbacks: list[Callable[[list
     raise AssertionError("the parser did not reach its end state")
 
 
+_HEADERS = {
+    "if": "'if' statement", "elif": "'elif' statement", "else": "'else' statement",
+    "while": "'while' statement", "for": "'for' statement", "with": "'with' statement",
+    "try": "'try' statement", "except": "'except' statement", "finally": "'finally' statement",
+    "def": "function definition", "class": "class definition", "match": "'match' statement",
+    "case": "'case' statement", "select": "'select' statement", "default": "'default' statement",
+}
+
+
+def _expected_block(tokens: list[Tok], index: int) -> str:
+    """CPython's "expected an indented block after 'if' statement on line 3"."""
+    i = index - 2  # before the header's NEWLINE
+    while i > 0 and tokens[i - 1].type not in ("NEWLINE", "INDENT", "DEDENT"):
+        i -= 1
+    if i >= 0 and tokens[i].value == "async" and i + 1 < index:
+        i += 1
+    header = tokens[i] if i >= 0 else None
+    what = _HEADERS.get(header.value) if header is not None else None
+    if what is None:
+        return "expected an indented block"
+    return f"expected an indented block after {what} on line {header.lineno}"
+
+
 def syntax_error(exc: UnexpectedToken, source: SourceText, tables: Tables, tokens: list[Tok]) -> GopySyntaxError:
     """The user-facing error for a token the grammar does not allow."""
     lit = tables.literals
@@ -664,7 +687,13 @@ def syntax_error(exc: UnexpectedToken, source: SourceText, tables: Tables, token
     if tt == "INDENT":
         return source.error("unexpected indent", tok.lineno, max(tok.end_col_offset - 1, 0))
     if "INDENT" in expected:
-        return source.error("expected an indented block", tok.lineno, tok.col_offset)
+        return source.error(_expected_block(tokens, index), tok.lineno, tok.col_offset)
+    if tt == lit["<-"]:
+        return at_token("a send (ch <- v) is a statement, not an expression")
+    if ("CASE" in expected or "DEFAULT" in expected) and "MATCH" not in expected:
+        if "DEFAULT" in expected:
+            return at_token("expected 'case' or 'default' in 'select'")
+        return at_token("expected 'case'")
     if lit["except"] in expected and lit["finally"] in expected and last is not None:
         return source.error("expected 'except' or 'finally' block", last.end_lineno, last.end_col_offset)
     if lit[":"] in expected and (tt == "NEWLINE" or tt == "$END") and prev is not None:

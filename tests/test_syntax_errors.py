@@ -92,7 +92,10 @@ CASES = [
     ("\nx ::= 1\n", "invalid syntax", 2, 4),
     # ---- indentation
     ("\n  x = 1\n", "unexpected indent", 2, 2),
-    ("\nif x:\npass\n", "expected an indented block", 3, 1),
+    ("\nif x:\npass\n", "expected an indented block after 'if' statement on line 2", 3, 1),
+    ("\nasync def f():\nreturn\n", "expected an indented block after function definition on line 2", 3, 1),
+    ("\ntry:\n    pass\nexcept E:\n# c\nfoo\n", "expected an indented block after 'except' statement on line 4", 6, 1),
+    ("\nclass A:\n", "expected an indented block after class definition on line 2", 3, 1),
     ("\ndef f():\n        x = 1\n    y = 2\n", "unindent does not match any outer indentation level", 4, 10),
     ("\nif x:\n        a\n\tb\n", "inconsistent use of tabs and spaces in indentation", 4, 2),
     # ---- gopy
@@ -108,6 +111,10 @@ CASES = [
         9,
     ),
     ("\ngo f\n", "'go' needs a function call", 2, 4),
+    ("\nasync def f():\n    x = (ch <- 1)\n", "a send (ch <- v) is a statement, not an expression", 3, 13),
+    ("\nasync def f():\n    select:\n        x = 1\n", "expected 'case' or 'default' in 'select'", 4, 9),
+    ("\nmatch x:\n    y = 1\n", "expected 'case'", 3, 5),
+    ("\nasync def f():\n    select:\n    pass\n", "expected an indented block after 'select' statement on line 3", 4, 5),
     ("\ngo x + 1\n", "'go' needs a function call", 2, 4),
     ("\ndefer 3\n", "'defer' needs a function call", 2, 7),
     (
