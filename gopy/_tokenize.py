@@ -1,0 +1,438 @@
+"""gopy's tokenizer: Python 3.11's lexical rules plus ``<-`` and the soft keywords.
+
+It turns a whole source into tokens at once (NEWLINE, INDENT and DEDENT
+included), resolving each logical line's soft keywords with the whole line in
+view; the rules are documented at the top of ``grammar/gopy.lark``. Positions
+are AST-style: ``lineno``/``end_lineno`` 1-based, ``col_offset``/
+``end_col_offset`` 0-based UTF-8 byte offsets.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from gopy._errors import GopySyntaxError
+from gopy._source import SourceText
+
+__all__ = ["Tok", "Tokenizer", "SOFT_KEYWORDS", "HARD_KEYWORDS"]
+
+SOFT_KEYWORDS = frozenset({"go", "defer", "select", "match", "case", "default", "range"})
+HARD_KEYWORDS = frozenset(
+    "False None True and as assert async await break class continue def del elif else "
+    "except finally for from global if import in is lambda nonlocal not or pass raise "
+    "return try while with yield".split()
+)
+
+
+class Tok:
+    """A token: type (a grammar terminal name), text and AST-style position."""
+
+    __slots__ = ("type", "value", "lineno", "col_offset", "end_lineno", "end_col_offset")
+
+    def __init__(self, type: str, value: str, lineno: int, col: int, end_lineno: int, end_col: int) -> None:
+        self.type = type
+        self.value = value
+        self.lineno = lineno
+        self.col_offset = col
+        self.end_lineno = end_lineno
+        self.end_col_offset = end_col
+
+    def __repr__(self) -> str:
+        return f"Tok({self.type}, {self.value!r}, {self.lineno}:{self.col_offset})"
+
+
+
+_STRING_PREFIX = r"(?:[rR][bBfF]?|[bBfF][rR]?|[uU])?"
+_STRING_BODY = (
+    r"'''[^'\\]*(?:(?:\\[\s\S]|'(?!''))[^'\\]*)*'''"
+    r'|"""[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*"""'
+    r"|'(?!'')[^'\\\n]*(?:\\[\s\S][^'\\\n]*)*'"
+    r'|"(?!"")[^"\\\n]*(?:\\[\s\S][^"\\\n]*)*"'
+)
+_DIGITS = r"[0-9](?:_?[0-9])*"
+_EXPONENT = r"[eE][-+]?" + _DIGITS
+_POINTFLOAT = rf"(?:{_DIGITS}\.(?:{_DIGITS})?|\.{_DIGITS})(?:{_EXPONENT})?"
+_FLOAT = rf"(?:{_POINTFLOAT}|{_DIGITS}{_EXPONENT})"
+_NUMBER = (
+    rf"(?:{_DIGITS}[jJ]|{_FLOAT}[jJ]|{_FLOAT}"
+    r"|0[xX](?:_?[0-9a-fA-F])+|0[bB](?:_?[01])+|0[oO](?:_?[0-7])+"
+    r"|0(?:_?0)*(?![0-9_])|[1-9](?:_?[0-9])*)"
+)
+_OPERATORS = sorted(
+    "<- := ... -> ** // << >> <= >= == != += -= *= /= %= &= |= ^= @= <<= >>= **= //= "
+    "( ) [ ] { } : , ; . + - * / % & | ^ ~ < > = @".split(),
+    key=len,
+    reverse=True,
+)
+_TOKEN_RE = re.compile(
+    r"(?P<ws>[ \t\f]+)"
+    r"|(?P<nl>\n)"
+    r"|(?P<comment>#[^\n]*)"
+    rf"|(?P<string>{_STRING_PREFIX}(?:{_STRING_BODY}))"
+    rf"|(?P<badstring>{_STRING_PREFIX}(?:'''|\"\"\"|'|\"))"
+    r"|(?P<name>(?:[^\W\d]|[^\x00-\x7f])(?:\w|[^\x00-\x7f])*)"
+    rf"|(?P<number>{_NUMBER})"
+    r"|(?P<op>" + "|".join(re.escape(op) for op in _OPERATORS) + r")"
+    r"|(?P<cont>\\\n)"
+)
+_INDENT_RE = re.compile(r"[ \t\f]*")
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+_CLOSE = {")": "(", "]": "[", "}": "{"}
+
+
+class Tokenizer:
+    """Python's tokenizer rules plus gopy's soft keywords, for one source text."""
+
+    def __init__(self, source: SourceText, literals: dict[str, str]) -> None:
+        self.source = source
+        self.text = source.text
+        self.literals = literals
+        self.t_name = "NAME"
+        self.keywords = {k: literals[k] for k in HARD_KEYWORDS if k in literals}
+        self.all_ascii = self.text.isascii()
+
+    def error(self, msg: str, lineno: int, col: int, end_lineno: int | None = None, end_col: int | None = None) -> GopySyntaxError:
+        return self.source.error(msg, lineno, col, end_lineno, end_col)
+
+    def tokens(self) -> list[Tok]:
+        text = self.text
+        n = len(text)
+        lit = self.literals
+        keywords = self.keywords
+        all_ascii = self.all_ascii
+        match = _TOKEN_RE.match
+        toks: list[Tok] = []
+        append = toks.append
+        pos = 0
+        lineno = 1
+        line_start = 0
+        line_ascii = True
+        brackets: list[Tok] = []
+        indents = [0]
+        alt_indents = [0]
+        blocks: list[str | None] = [None]
+        pending_block: str | None = None
+        line_begin = 0  # index in toks of the current logical line's first token
+        soft = False  # the current logical line has a soft keyword or 'with'
+        at_bol = True
+
+        def bcol(p: int) -> int:
+            if line_ascii:
+                return p - line_start
+            return len(text[line_start:p].encode("utf-8"))
+
+        while True:
+            if at_bol:
+                at_bol = False
+                if not all_ascii:
+                    eol = text.find("\n", pos)
+                    line_ascii = text[pos : eol if eol >= 0 else n].isascii()
+                m = _INDENT_RE.match(text, pos)
+                ws_end = m.end()
+                c = text[ws_end : ws_end + 1]
+                if c == "#" or c == "\n" or c == "" or (c == "\\" and text[ws_end + 1 : ws_end + 2] == "\n"):
+                    # a blank or comment-only line: no NEWLINE, no indentation change
+                    eol = text.find("\n", ws_end)
+                    if eol < 0:
+                        pos = n
+                        break
+                    pos = eol + 1
+                    lineno += 1
+                    line_start = pos
+                    at_bol = True
+                    continue
+                col = alt = 0
+                for ch in m.group():
+                    if ch == " ":
+                        col += 1
+                        alt += 1
+                    elif ch == "\t":
+                        col = (col // 8 + 1) * 8
+                        alt += 1
+                    else:  # form feed resets the column, as in CPython
+                        col = alt = 0
+                line_begin = len(toks)
+                here = bcol(ws_end)
+                if col == indents[-1]:
+                    if alt != alt_indents[-1]:
+                        raise self.error("inconsistent use of tabs and spaces in indentation", lineno, here)
+                    pending_block = None
+                elif col > indents[-1]:
+                    if alt <= alt_indents[-1]:
+                        raise self.error("inconsistent use of tabs and spaces in indentation", lineno, here)
+                    indents.append(col)
+                    alt_indents.append(alt)
+                    blocks.append(pending_block)
+                    pending_block = None
+                    append(Tok("INDENT", "", lineno, 0, lineno, here))
+                else:
+                    pending_block = None
+                    while col < indents[-1]:
+                        indents.pop()
+                        alt_indents.pop()
+                        blocks.pop()
+                        append(Tok("DEDENT", "", lineno, here, lineno, here))
+                    if col != indents[-1]:
+                        eol = text.find("\n", pos)
+                        raise self.error(
+                            "unindent does not match any outer indentation level",
+                            lineno,
+                            bcol(eol if eol >= 0 else n),
+                        )
+                    if alt != alt_indents[-1]:
+                        raise self.error("inconsistent use of tabs and spaces in indentation", lineno, here)
+                line_begin = len(toks)
+                pos = ws_end
+            m = match(text, pos)
+            if m is None:
+                if pos >= n:
+                    break
+                self._bad_char(pos, lineno, line_start, bcol)
+            kind = m.lastgroup
+            end = m.end()
+            if kind == "name":
+                value = m.group()
+                if value in keywords:
+                    t = keywords[value]
+                    if value == "with":
+                        soft = True
+                else:
+                    t = "NAME"
+                    if value in SOFT_KEYWORDS:
+                        soft = True
+                    elif not value.isascii():
+                        value = self._check_name(value, lineno, bcol(pos))
+                append(Tok(t, value, lineno, bcol(pos), lineno, bcol(end)))
+            elif kind == "op":
+                value = m.group()
+                tok = Tok(lit[value], value, lineno, bcol(pos), lineno, bcol(end))
+                append(tok)
+                if value in _OPEN:
+                    brackets.append(tok)
+                elif value in _CLOSE:
+                    if not brackets:
+                        raise self.error(f"unmatched '{value}'", lineno, tok.col_offset)
+                    opener = brackets.pop()
+                    if opener.value != _CLOSE[value]:
+                        where = "" if opener.lineno == lineno else f" on line {opener.lineno}"
+                        raise self.error(
+                            f"closing parenthesis '{value}' does not match opening parenthesis '{opener.value}'{where}",
+                            lineno,
+                            tok.col_offset,
+                        )
+            elif kind == "ws" or kind == "comment":
+                pass
+            elif kind == "nl":
+                if not brackets:
+                    if soft:
+                        pending_block = self._resolve_line(toks, line_begin, blocks[-1])
+                        soft = False
+                    append(Tok("NEWLINE", "\n", lineno, bcol(pos), lineno, bcol(end)))
+                    at_bol = True
+                lineno += 1
+                line_start = end
+                if not all_ascii:
+                    eol = text.find("\n", end)
+                    line_ascii = text[end : eol if eol >= 0 else n].isascii()
+            elif kind == "number":
+                append(Tok("NUMBER", m.group(), lineno, bcol(pos), lineno, bcol(end)))
+                if end < n and (text[end].isalnum() or text[end] == "_"):
+                    self._bad_number(m.group(), end, lineno, bcol)
+            elif kind == "string":
+                value = m.group()
+                col = bcol(pos)
+                start_line = lineno
+                nls = value.count("\n")
+                if nls:
+                    lineno += nls
+                    line_start = text.rfind("\n", pos, end) + 1
+                    if not all_ascii:
+                        eol = text.find("\n", end)
+                        line_ascii = text[line_start : eol if eol >= 0 else n].isascii()
+                append(Tok("STRING", value, start_line, col, lineno, bcol(end)))
+            elif kind == "cont":
+                lineno += 1
+                line_start = end
+                if not all_ascii:
+                    eol = text.find("\n", end)
+                    line_ascii = text[end : eol if eol >= 0 else n].isascii()
+            elif kind == "badstring":
+                quote = m.group().lstrip("rRbBfFuU")
+                what = "triple-quoted string literal" if len(quote) == 3 else "string literal"
+                detected = lineno if len(quote) == 1 else self.text.count("\n") + (not self.text.endswith("\n"))
+                raise self.error(f"unterminated {what} (detected at line {detected})", lineno, bcol(pos))
+            pos = end
+
+        if brackets:
+            opener = brackets[-1]
+            raise self.error(f"unclosed '{opener.value}'", opener.lineno, opener.col_offset)
+        # the last line gets its NEWLINE even without a trailing '\n'
+        if len(toks) > line_begin and toks[-1].type not in ("NEWLINE", "INDENT", "DEDENT"):
+            if soft:
+                self._resolve_line(toks, line_begin, blocks[-1])
+            col = bcol(pos)
+            append(Tok("NEWLINE", "", lineno, col, lineno, col + 1))
+        elif toks and toks[-1].type == "INDENT":  # pragma: no cover - indentation before EOF only
+            toks.pop()
+        end_line, end_col = lineno, bcol(pos)
+        for _ in range(len(indents) - 1):
+            append(Tok("DEDENT", "", end_line, end_col, end_line, end_col))
+        append(Tok("$END", "", end_line, end_col, end_line, end_col))
+        return toks
+
+    def _bad_number(self, number: str, end: int, lineno: int, bcol: Callable[[int], int]) -> None:
+        """CPython's errors for a number run into letters or digits (`0b12`, `1abc`)."""
+        c = self.text[end]
+        bases = {"0b": "binary", "0o": "octal", "0x": "hexadecimal"}
+        base = bases.get(number[:2].lower())
+        if base and c.isdigit():
+            raise self.error(f"invalid digit '{c}' in {base} literal", lineno, bcol(end))
+        if number == "0" and c.lower() in "box":  # `0b2`: no digit of the base at all
+            digit = self.text[end + 1 : end + 2]
+            if digit.isdigit():
+                raise self.error(f"invalid digit '{digit}' in {bases['0' + c.lower()]} literal", lineno, bcol(end + 1))
+        word = re.match(r"\w+", self.text[end : end + 16]).group()
+        if word.startswith(("and", "or", "if", "else", "in", "is", "not", "for")):
+            return  # `1if x else y` is still valid Python 3.11
+        if number[-1] in "jJ":
+            what = "imaginary"
+        elif base:
+            what = base
+        elif "." in number or "e" in number.lower():
+            what = "decimal"
+        else:
+            what = "decimal"
+        raise self.error(f"invalid {what} literal", lineno, bcol(end - 1))
+
+    def _bad_char(self, pos: int, lineno: int, line_start: int, bcol: Callable[[int], int]) -> None:
+        c = self.text[pos]
+        col = bcol(pos)
+        if c.isdigit():
+            raise self.error(
+                "leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers",
+                lineno,
+                col,
+            )
+        if c == "\\":
+            raise self.error("unexpected character after line continuation character", lineno, col)
+        if c.isprintable():
+            raise self.error(f"invalid character '{c}' (U+{ord(c):04X})", lineno, col)
+        raise self.error(f"invalid non-printable character U+{ord(c):04X}", lineno, col)
+
+    def _check_name(self, value: str, lineno: int, col: int) -> str:
+        """NFKC-normalise a non-ASCII identifier, rejecting invalid characters."""
+        import unicodedata
+
+        if not value.isidentifier():
+            for i, c in enumerate(value):
+                if not (value[: i + 1]).isidentifier() and not ("a" + c).isidentifier():
+                    bad_col = col + len(value[:i].encode("utf-8"))
+                    if c.isprintable():
+                        raise self.error(f"invalid character '{c}' (U+{ord(c):04X})", lineno, bad_col)
+                    raise self.error(f"invalid non-printable character U+{ord(c):04X}", lineno, bad_col)
+            raise self.error("invalid syntax", lineno, col)
+        return unicodedata.normalize("NFKC", value)
+
+    def _resolve_line(self, toks: list[Tok], b: int, block: str | None) -> str | None:
+        """Turn the soft keywords of the logical line ``toks[b:]`` into keywords.
+
+        Returns the kind of block ('match' or 'select') the line's header opens.
+        """
+        lit = self.literals
+        colon, semicolon, colonequal = lit[":"], lit[";"], lit[":="]
+        t_for, t_with, t_lpar = lit["for"], lit["with"], lit["("]
+        opens = (lit["("], lit["["], lit["{"])
+        closes = (lit[")"], lit["]"], lit["}"])
+        e = len(toks)  # the NEWLINE is appended after this
+        toks.append(Tok("NEWLINE", "", 0, 0, 0, 0))  # sentinel lookahead
+        toks.append(Tok("NEWLINE", "", 0, 0, 0, 0))
+        starts_operand = {"NAME", "NUMBER", "STRING", lit["lambda"], lit["await"], lit["None"], lit["True"],
+                          lit["False"], lit["{"], lit["~"], lit["..."]}
+        opened: str | None = None
+        depth = 0
+        start = True
+        try:
+            for i in range(b, e):
+                t = toks[i]
+                tt = t.type
+                if tt == "NAME" and t.value in SOFT_KEYWORDS:
+                    v = t.value
+                    nxt = toks[i + 1]
+                    if v == "range":
+                        prev = toks[i - 1].type if i > b else ""
+                        if prev == t_for and nxt.type not in (lit["in"], lit[","], lit["."], lit["["]):
+                            t.type = "RANGE"
+                        elif prev == colonequal and depth == 0 and t_for in (toks[b].type, toks[b + 1].type):
+                            t.type = "RANGE"
+                    elif start and depth == 0:
+                        if v == "go" or v == "defer":
+                            # a name followed by one of these is not Python
+                            if nxt.type in starts_operand:
+                                t.type = v.upper()
+                        elif i != b:
+                            pass
+                        elif v == "match":
+                            if toks[e - 1].type == colon and e - b >= 3 and nxt.type != colon:
+                                t.type = "MATCH"
+                                opened = "match"
+                        elif v == "case":
+                            if block in ("match", "select") or (
+                                nxt.type in ("NAME", "NUMBER", "STRING", lit["<-"])
+                                and self._has_top_colon(toks, i + 1, e, colon, opens, closes)
+                            ):
+                                t.type = "CASE"
+                        elif v == "default":
+                            if nxt.type == colon and (block == "select" or toks[i + 2].type == "NEWLINE"):
+                                t.type = "DEFAULT"
+                        elif v == "select":
+                            if nxt.type == colon and toks[i + 2].type in ("NEWLINE", lit["pass"]):
+                                t.type = "SELECT"
+                                if toks[i + 2].type == "NEWLINE":
+                                    opened = "select"
+                elif tt == t_with and depth == 0 and toks[i + 1].type == t_lpar:
+                    self._with_parens(toks, i + 1, e)
+                if tt in opens:
+                    depth += 1
+                elif tt in closes:
+                    depth -= 1
+                start = tt == semicolon or (tt == colon and depth == 0)
+        finally:
+            del toks[e:]
+        return opened
+
+    @staticmethod
+    def _has_top_colon(toks: list[Tok], i: int, e: int, colon: str, opens: tuple, closes: tuple) -> bool:
+        depth = 0
+        for j in range(i, e):
+            tt = toks[j].type
+            if tt in opens:
+                depth += 1
+            elif tt in closes:
+                depth -= 1
+            elif tt == colon and depth == 0:
+                return True
+        return False
+
+    def _with_parens(self, toks: list[Tok], i: int, e: int) -> None:
+        """Mark `with (a as b, c):` parentheses that enclose the whole item list."""
+        lit = self.literals
+        opens = (lit["("], lit["["], lit["{"])
+        closes = (lit[")"], lit["]"], lit["}"])
+        bad = (lit["for"], lit["yield"], lit["async"], lit[":="])
+        depth = 0
+        for j in range(i, e):
+            tt = toks[j].type
+            if tt in opens:
+                depth += 1
+            elif tt in closes:
+                depth -= 1
+                if depth == 0:
+                    if j > i + 1 and toks[j + 1].type == lit[":"]:
+                        toks[i].type = "WITH_LPAR"
+                        toks[j].type = "WITH_RPAR"
+                    return
+            elif depth == 1 and tt in bad:
+                return
+            elif depth == 1 and tt == lit["*"] and toks[j - 1].type in (lit["("], lit[","]):
+                return
