@@ -42,7 +42,6 @@ class Tok:
         return f"Tok({self.type}, {self.value!r}, {self.lineno}:{self.col_offset})"
 
 
-
 _STRING_PREFIX = r"(?:[rR][bBfF]?|[bBfF][rR]?|[uU])?"
 _STRING_BODY = (
     r"'''[^'\\]*(?:(?:\\[\s\S]|'(?!''))[^'\\]*)*'''"
