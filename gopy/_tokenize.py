@@ -209,6 +209,8 @@ class Tokenizer:
                 append(tok)
                 if value in _OPEN:
                     brackets.append(tok)
+                    if len(brackets) > 200:  # CPython's tokenizer limit (MAXLEVEL)
+                        raise self.error("too many nested parentheses", lineno, tok.col_offset)
                 elif value in _CLOSE:
                     if not brackets:
                         raise self.error(f"unmatched '{value}'", lineno, tok.col_offset)

@@ -79,6 +79,7 @@ CASES = [
     ("\nx = )\n", "unmatched ')'", 2, 5),
     ("\nx = (]\n", "closing parenthesis ']' does not match opening parenthesis '('", 2, 6),
     ("\nx = (\n]\n", "closing parenthesis ']' does not match opening parenthesis '(' on line 2", 3, 1),
+    ("\nx = " + "(" * 201 + "1" + ")" * 201 + "\n", "too many nested parentheses", 2, 205),
     # ---- the parser
     ("\nif x\n    pass\n", "expected ':'", 2, 5),
     ("\nfor x in range(3)\n    pass\n", "expected ':'", 2, 18),
