@@ -50,6 +50,10 @@ _WORKER_IDLE = 10.0
 
 _CO_COROUTINE = inspect.CO_COROUTINE
 _get_running_loop = asyncio._get_running_loop
+_Task = asyncio.Task
+_FunctionType = types.FunctionType
+#: the done callbacks read no context variables: one shared context, not a copy per goroutine
+_CALLBACK_CONTEXT = contextvars.Context()
 _NO_LOOP_MESSAGE = (
     "gopy.go needs a running event loop (call it inside `gopy run`, "
     "gopy.run_program(), asyncio.run() or another running loop)"
@@ -237,6 +241,12 @@ class _Supervisor:
         self.probe = _probe_for(loop)
         self.suspect: dict[asyncio.Task, Any] | None = None
         self.on_task_done = self.task_done  # bound once, not per goroutine
+        #: asyncio's own loop, not in debug mode: go() may build the Task itself
+        self.plain_tasks = (
+            isinstance(loop, asyncio.BaseEventLoop)
+            and type(loop).create_task is asyncio.BaseEventLoop.create_task
+            and not loop.get_debug()
+        )
 
     # goroutine lifecycle
 
@@ -244,7 +254,7 @@ class _Supervisor:
         """Start ``coro`` as goroutine ``gid``."""
         task = self.loop.create_task(coro)
         self.goroutines[task] = gid
-        task.add_done_callback(self.on_task_done)
+        task.add_done_callback(self.on_task_done, context=_CALLBACK_CONTEXT)
 
     def task_done(self, task: asyncio.Task) -> None:
         """Drop the finished goroutine; a goroutine's exception is a panic."""
@@ -537,12 +547,16 @@ def go(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
     if loop is None:
         return _go_from_thread(fn, args, kwargs)
     sup = _supervisors.get(loop)
-    if _is_coroutine_function(fn):
-        coro = fn(*args, **kwargs)
-        if sup is not None:  # sup.spawn() inlined: this is the hot path
-            task = loop.create_task(coro)
+    # _is_coroutine_function() inlined for plain functions: this is the hot path.
+    if fn.__code__.co_flags & _CO_COROUTINE if type(fn) is _FunctionType else _is_coroutine_function(fn):
+        coro = fn(*args, **kwargs) if kwargs else fn(*args)
+        if sup is not None:  # sup.spawn() inlined too
+            if sup.plain_tasks and loop._task_factory is None:  # type: ignore[attr-defined]
+                task = _Task(coro, loop=loop)  # what BaseEventLoop.create_task does, minus layers
+            else:
+                task = loop.create_task(coro)
             sup.goroutines[task] = next(sup.ids)
-            task.add_done_callback(sup.on_task_done)
+            task.add_done_callback(sup.on_task_done, context=_CALLBACK_CONTEXT)
         else:
             _spawn_unsupervised(loop, coro)
         return None
@@ -588,7 +602,7 @@ def _go_from_thread(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[
 def _spawn_unsupervised(loop: asyncio.AbstractEventLoop, coro: Any) -> None:
     task = loop.create_task(coro)
     _background.add(task)
-    task.add_done_callback(_unsupervised_done)
+    task.add_done_callback(_unsupervised_done, context=_CALLBACK_CONTEXT)
 
 
 def _unsupervised_done(task: asyncio.Task) -> None:
