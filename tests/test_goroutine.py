@@ -351,6 +351,26 @@ def test_deadlock_in_process() -> None:
     assert lines[4].startswith("\t") and lines[4].endswith(f"test_goroutine.py:{body.__code__.co_firstlineno + 1}")
 
 
+def test_go_honours_the_loops_task_factory() -> None:
+    made = []
+
+    def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        task = asyncio.Task(coro, loop=loop, **kwargs)
+        made.append(task)
+        return task
+
+    async def work() -> None:
+        pass
+
+    async def body() -> None:
+        asyncio.get_running_loop().set_task_factory(factory)
+        gopy.go(work)
+        await step(2)
+
+    gopy.run_supervised(body)
+    assert len(made) == 1
+
+
 def test_successive_supervised_runs_are_independent() -> None:
     async def body() -> int:
         wg = gopy.WaitGroup()
