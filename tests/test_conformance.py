@@ -56,3 +56,20 @@ def test_loading_tables_does_not_import_lark() -> None:
     code = "import sys, gopy; gopy.parse('x = 1'); print('lark' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="/")
     assert out.stdout.strip() == "False"
+
+
+def test_parse_tree_shows_the_grammar_rules() -> None:
+    tree = _parse.parse_tree("go f(x)\nselect: pass\n")
+    assert tree.data == "file_input"
+    rules = {t.data for t in tree.iter_subtrees()}
+    assert {"go_stmt", "select_empty", "call"} <= rules
+
+
+def test_tables_load_quickly_enough_to_skip_lark() -> None:
+    """The tables are data: a fresh unpickle gives the same tables the parser uses."""
+    import pickle
+    from importlib import resources
+
+    fmt, data = pickle.loads(resources.files("gopy").joinpath("_tables.pickle").read_bytes())
+    assert fmt == _parse._FORMAT
+    assert _parse.Tables(*data) == _parse.load_tables()
