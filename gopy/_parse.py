@@ -281,7 +281,33 @@ def syntax_error(exc: UnexpectedToken, source: SourceText, tables: Tables, token
         return source.error("expected 'else' after 'if' expression", prev.end_lineno, prev.end_col_offset)
     if tt == "$END" or (tt == "NEWLINE" and not tok.value):
         return source.error("unexpected end of input", tok.lineno, tok.col_offset)
+    if prev is not None and _ends_operand(prev, lit) and _starts_operand(tok, lit) and _in_brackets(tokens, index, lit):
+        return source.error(
+            "invalid syntax. Perhaps you forgot a comma?", prev.lineno, prev.col_offset, tok.end_lineno, tok.end_col_offset
+        )
     return at_token("invalid syntax")
+
+
+def _ends_operand(t: Tok, lit: dict[str, str]) -> bool:
+    return t.type in ("NAME", "NUMBER", "STRING") or t.value in (")", "]", "}") and t.type == lit[t.value]
+
+
+def _starts_operand(t: Tok, lit: dict[str, str]) -> bool:
+    return t.type in ("NAME", "NUMBER", "STRING") or t.value in ("(", "[", "{") and t.type == lit[t.value]
+
+
+def _in_brackets(tokens: list[Tok], index: int, lit: dict[str, str]) -> bool:
+    depth = 0
+    opens = (lit["("], lit["["], lit["{"], "WITH_LPAR")
+    closes = (lit[")"], lit["]"], lit["}"], "WITH_RPAR")
+    for t in tokens[:index]:
+        if t.type in opens:
+            depth += 1
+        elif t.type in closes:
+            depth -= 1
+        elif t.type == "NEWLINE":
+            depth = 0
+    return depth > 0
 
 
 def parse_tree(text: str) -> Any:

@@ -65,7 +65,7 @@ def test_parse_tree_shows_the_grammar_rules() -> None:
     assert {"go_stmt", "select_empty", "call"} <= rules
 
 
-def test_tables_load_quickly_enough_to_skip_lark() -> None:
+def test_shipped_tables_are_plain_data() -> None:
     """The tables are data: a fresh unpickle gives the same tables the parser uses."""
     import pickle
     from importlib import resources

@@ -90,6 +90,9 @@ CASES = [
     ("\nx = 1 if 2\n", "expected 'else' after 'if' expression", 2, 11),
     ("\nx = 1 +\n", "invalid syntax", 2, 8),
     ("\nprint 'x'\n", "invalid syntax", 2, 7),
+    ("\n[a b]\n", "invalid syntax. Perhaps you forgot a comma?", 2, 2),
+    ("\nx = {1: 2 3: 4}\n", "invalid syntax. Perhaps you forgot a comma?", 2, 9),
+    ("\nprint('é' x)\n", "invalid syntax. Perhaps you forgot a comma?", 2, 7),
     ("\nx ::= 1\n", "invalid syntax", 2, 4),
     # ---- indentation
     ("\n  x = 1\n", "unexpected indent", 2, 2),
