@@ -16,7 +16,7 @@ returned even if the cancellation arrived afterwards (see ``gopy._chan``).
 from __future__ import annotations
 
 import asyncio
-from random import random as _random
+from random import Random
 from typing import Any, NamedTuple, TypeAlias
 
 from gopy._chan import _CLOSED, _absorb_cancel, _block_forever, _discard, _task_on, chan
@@ -27,6 +27,9 @@ __all__ = ["select", "recv_case", "send_case", "Selected", "Case"]
 _get_running_loop = asyncio.get_running_loop
 _CancelledError = asyncio.CancelledError
 _Future = asyncio.Future
+# A private generator, like Go's runtime: select neither consumes nor depends
+# on the program's own ``random`` state (``random.seed`` does not fix choices).
+_random = Random().random
 
 
 class Selected(NamedTuple):

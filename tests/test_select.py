@@ -268,3 +268,18 @@ async def test_malformed_case_raises_type_error_with_hint() -> None:
         await select(c)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="case 1"):
         await select(recv_case(c), recv_case(asyncio.Queue()), default=True)  # type: ignore[arg-type]
+
+
+async def test_select_does_not_touch_the_global_random_state() -> None:
+    import random
+
+    a, b = chan(1), chan(1)
+    random.seed(42)
+    expected = [random.random() for _ in range(3)]
+    random.seed(42)
+    for _ in range(50):
+        await a.send(0)
+        await b.send(0)
+        await select(recv_case(a), recv_case(b))
+        await select(recv_case(a), recv_case(b))
+    assert [random.random() for _ in range(3)] == expected
