@@ -82,7 +82,7 @@ def parse(source: str | bytes, filename: str = "<unknown>", mode: str = "exec") 
     except SyntaxError:
         raise
     except RecursionError:
-        raise GopySyntaxError("too many nested parentheses", filename, 1, 1, text.line(1)) from None
+        raise GopySyntaxError("expression too deeply nested", filename, 1, 1, text.line(1)) from None
     except Exception as exc:
         raise GopyInternalError(
             f"internal compiler error: {type(exc).__name__}: {exc} (compiling {filename}); please report"

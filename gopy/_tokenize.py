@@ -160,6 +160,8 @@ class Tokenizer:
                 elif col > indents[-1]:
                     if alt <= alt_indents[-1]:
                         raise self.error("inconsistent use of tabs and spaces in indentation", lineno, here)
+                    if len(indents) > 99:  # CPython's tokenizer limit (MAXINDENT)
+                        raise self.error("too many levels of indentation", lineno, 0)
                     indents.append(col)
                     alt_indents.append(alt)
                     blocks.append(pending_block)

@@ -102,6 +102,7 @@ CASES = [
     ("\nclass A:\n", "expected an indented block after class definition on line 2", 3, 1),
     ("\ndef f():\n        x = 1\n    y = 2\n", "unindent does not match any outer indentation level", 4, 10),
     ("\nif x:\n        a\n\tb\n", "inconsistent use of tabs and spaces in indentation", 4, 2),
+    ("\n" + "".join(" " * i + "if x:\n" for i in range(100)) + " " * 100 + "pass\n", "too many levels of indentation", 102, 1),
     # ---- gopy
     ("\nasync def f():\n    x = <-\n", "expected an expression after '<-'", 3, 9),
     ("\nasync def f():\n    ch <- \n", "expected an expression after '<-'", 3, 8),
