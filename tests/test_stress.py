@@ -70,19 +70,25 @@ async def run_channel_stress(capacity: int, use_wait_for: bool, seed: int) -> No
             if done:
                 sent.append((p, i))
 
-    async def consumer() -> None:
+    async def consumer() -> list[tuple[int, int]]:
+        mine: list[tuple[int, int]] = []
         while True:
             done, result = await guarded(rng, use_wait_for, c.recv_ok)
             if done:
                 value, ok = result
                 if not ok:
-                    return
+                    return mine
                 received.append(value)
+                mine.append(value)
 
     consumers = [asyncio.create_task(consumer()) for _ in range(CONSUMERS)]
     await asyncio.gather(*(producer(p) for p in range(PRODUCERS)))
     c.close()
-    await asyncio.gather(*consumers)
+    for seen in await asyncio.gather(*consumers):
+        # FIFO: each consumer sees each producer's values in sending order.
+        for p in range(PRODUCERS):
+            from_p = [i for q, i in seen if q == p]
+            assert from_p == sorted(from_p)
     assert len(set(received)) == len(received)
     assert Counter(sent) == Counter(received)
     assert not c._senders and not c._receivers and len(c) == 0
