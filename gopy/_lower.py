@@ -16,7 +16,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from gopy._lower_expr import ExprLowering, LOAD, empty_arguments
+from gopy._lower_expr import ExprLowering, empty_arguments
 from gopy._lower_go import GoLowering, SelectArm
 from gopy._lower_match import MatchLowering
 from gopy._parse import CALL, Tok, UnexpectedToken, load_tables, run_parser, syntax_error, tokenize
