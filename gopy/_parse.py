@@ -279,7 +279,7 @@ def syntax_error(exc: UnexpectedToken, source: SourceText, tables: Tables, token
         return source.error("expected ':'", prev.end_lineno, prev.end_col_offset)
     if lit["else"] in expected and tt == "NEWLINE" and prev is not None:
         return source.error("expected 'else' after 'if' expression", prev.end_lineno, prev.end_col_offset)
-    if tt == "$END" or (tt == "NEWLINE" and not tok.value):
+    if tt == "$END":
         return source.error("unexpected end of input", tok.lineno, tok.col_offset)
     if prev is not None and _ends_operand(prev, lit) and _starts_operand(tok, lit) and _in_brackets(tokens, index, lit):
         return source.error(
