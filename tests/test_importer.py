@@ -278,6 +278,19 @@ def test_a_compiler_tag_change_seen_by_another_process(tmp_path: Path) -> None:
     assert python("-c", count.format(patch="pass"), cwd=tmp_path).stdout == "1\n"
 
 
+def test_concurrent_first_imports_leave_one_valid_cache(tmp_path: Path) -> None:
+    write(tmp_path / "shared.gopy", "".join(f"async def f{i}(ch):\n    ch <- {i}\n" for i in range(300)))
+    check = "import sys, gopy, shared; print(len(dir(shared)) > 300, 'gopy._compiler' in sys.modules)"
+    processes = [
+        subprocess.Popen([sys.executable, "-c", check], cwd=tmp_path, env=child_env(), stdout=subprocess.PIPE, text=True)
+        for _ in range(6)
+    ]
+    outputs = [process.communicate(timeout=60)[0] for process in processes]
+    assert all(output.startswith("True ") for output in outputs), outputs
+    assert [p.name for p in (tmp_path / "__pycache__").iterdir()] == [f"shared.{TAG}.gopy.pyc"]
+    assert python("-c", check, cwd=tmp_path).stdout == "True False\n"
+
+
 def test_pythondontwritebytecode_is_honoured(tmp_path: Path) -> None:
     write(tmp_path / "plain.gopy", "VALUE = 1\n")
     result = python("-c", "import gopy, plain; print(plain.VALUE)", cwd=tmp_path, PYTHONDONTWRITEBYTECODE="1")
