@@ -99,6 +99,11 @@ class _Finisher:
                 self.errors.append(
                     ("'from ... import *' inside a block: move it to the top level", pos_of(node))
                 )
+        elif isinstance(node, ast.Global):
+            # A no-op at module level; the wrapper declares every top-level binding global.
+            assert holder is not None
+            holder[index] = at(ast.Pass(), pos_of(node))
+            self.dropped.append((holder, holder[index]))
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             # An annotated name can't be global: keep the assignment, drop the annotation.
             assert holder is not None

@@ -638,6 +638,28 @@ def test_main_mode_wrapping() -> None:
     )
 
 
+def test_main_mode_drops_top_level_global_statements() -> None:
+    expect(
+        """
+        global x, y
+        x = 1
+        if x:
+            global z
+        """,
+        """
+        import gopy
+
+        async def _main_module():
+            global x
+            x = 1
+            if x:
+                pass
+        gopy.run_program(_main_module, globals())
+        """,
+        mode="main",
+    )
+
+
 @pytest.mark.parametrize(
     "src, message, col",
     [
