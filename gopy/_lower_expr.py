@@ -8,6 +8,7 @@ checks. ``ExprLowering`` has one method per expression rule of the grammar.
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 from typing import Any
 
@@ -48,6 +49,11 @@ _DESCRIPTIONS = {
     ast.NamedExpr: "named expression", ast.Starred: "starred", ast.Name: "name",
     ast.Attribute: "attribute", ast.Subscript: "subscript", ast.Tuple: "tuple", ast.List: "list",
 }
+
+
+# A backslash that may start an invalid escape sequence (which warns); strings
+# without one decode without touching the process-wide warnings filters.
+_MAY_WARN = re.compile(r"\\(?![\n\\'\"abfnrtv0-7x])")
 
 
 def empty_arguments() -> ast.arguments:
@@ -228,6 +234,12 @@ class ExprLowering(LoweringBase):
 
     def _decode_string(self, t: Tok) -> Any:
         """A string literal with escapes, decoded (and its warnings re-raised) as CPython does."""
+        if not _MAY_WARN.search(t.value):
+            try:
+                return ast.literal_eval(t.value)
+            except SyntaxError as exc:
+                raise self.error_at(exc.msg, t) from None
+        # catch_warnings is process-wide state: only for literals that will warn
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
@@ -261,9 +273,13 @@ class ExprLowering(LoweringBase):
         else:
             text = "\n".join([first_line[start:], *lines[first.lineno : last.end_lineno - 1], last_line[:end]])
         wrapped = "(\n" + " " * first.col_offset + text + "\n)"
+        caught: list = []
         try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
+            if _MAY_WARN.search(text):
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    expr = ast.parse(wrapped, src.filename, mode="eval").body
+            else:
                 expr = ast.parse(wrapped, src.filename, mode="eval").body
         except SyntaxError as exc:
             lineno = (exc.lineno or 2) + first.lineno - 2
