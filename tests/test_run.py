@@ -138,6 +138,26 @@ def test_uncaught_exception_exits_1_with_gopy_frames_only(tmp_path: Path) -> Non
     assert lines[-3:] == plain[-3:]
 
 
+def test_carets_under_a_call_inside_a_send(tmp_path: Path) -> None:
+    write(tmp_path / "prog.gopy", """\
+        def lookup(d, k):
+            return d[k]
+
+        async def main():
+            ch := chan(1)
+            ch <- lookup({"é": 1}, "é") + lookup({}, "k")
+        """)
+    result = gopy_run("prog.gopy", cwd=tmp_path)
+    assert result.returncode == 1
+    line = 'ch <- lookup({"é": 1}, "é") + lookup({}, "k")'
+    call = 'lookup({}, "k")'
+    assert result.stderr.splitlines()[1:4] == [
+        f'  File "{tmp_path / "prog.gopy"}", line 6, in main',
+        f"    {line}",
+        "    " + " " * line.index(call) + "^" * len(call),
+    ]
+
+
 def test_gopy_traceback_all_keeps_the_runners_frames(tmp_path: Path) -> None:
     write(tmp_path / "prog.gopy", "async def main():\n    raise ValueError('boom')\n")
     quiet = gopy_run("prog.gopy", cwd=tmp_path)
