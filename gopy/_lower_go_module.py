@@ -11,7 +11,7 @@ as it came.
 from __future__ import annotations
 
 import ast
-import re
+import unicodedata
 from typing import TYPE_CHECKING
 
 from gopy._lower_go import (
@@ -38,12 +38,6 @@ _CONTEXT_MESSAGES = {
     "send": "channel send outside async function (use 'async def')",
     "select": "'select' outside async function (use 'async def')",
 }
-
-# A read of a prelude name is a Name token; this never misses one (a Name is
-# not preceded by '.' or a word character) and rules out most plain modules
-# before any walk.
-_PRELUDE_WORD = re.compile(r"(?<![\w.])(?:%s)\b" % "|".join(sorted(PRELUDE)))
-
 
 class _Finisher:
     """The state of one ``finish`` run."""
@@ -202,12 +196,33 @@ def finish(lowering: GoLowering, module: ast.Module) -> ast.Module:
 
 
 def _may_read_prelude(lowering: GoLowering, module: ast.Module) -> bool:
-    if not _PRELUDE_WORD.search(lowering.source.text):
+    """Whether ``module`` reads a prelude name; a fast text test rules out most modules."""
+    text = lowering.source.text
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)  # what identifiers are compared as
+    if not any(_has_word(text, word) for word in PRELUDE):
         return False
     return any(
         isinstance(node, ast.Name) and node.id in PRELUDE and isinstance(node.ctx, ast.Load)
         for node in ast.walk(module)
     )
+
+
+def _has_word(text: str, word: str) -> bool:
+    """Whether ``word`` occurs in ``text`` as a whole identifier, not after a '.'.
+
+    Never misses a Name token: a false hit (in a string, a comment, a
+    definition) only costs the walk that follows.
+    """
+    index = text.find(word)
+    while index != -1:
+        end = index + len(word)
+        before = text[index - 1] if index else " "
+        after = text[end] if end < len(text) else " "
+        if not (before.isalnum() or before in "._") and not (after.isalnum() or after == "_"):
+            return True
+        index = text.find(word, end)
+    return False
 
 
 def _async_for(loop: ast.For) -> ast.AsyncFor:

@@ -695,6 +695,8 @@ def test_empty_program() -> None:
         ("def f():\n    return cap(x)\n", "from gopy import cap"),
         ("class C:\n    chan = 1\n    def f(self):\n        return chan\n", "from gopy import chan"),
         ("x = [chan for chan in chan]\n", "from gopy import chan"),
+        ("x=(close)\n", "from gopy import close"),
+        ("\uff43\uff48\uff41\uff4e()\n", "from gopy import chan"),  # NFKC: fullwidth 'chan'
     ],
 )
 def test_free_prelude_names_are_imported(src, imports) -> None:
