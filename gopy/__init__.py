@@ -41,12 +41,6 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'gopy' has no attribute {name!r}")
 
 
-def _install_import_hook() -> None:
-    try:
-        from gopy import _importer
-    except ImportError:  # during bootstrap only; removed once the hook lands
-        return
-    _importer.install()
+from gopy import _importer
 
-
-_install_import_hook()
+_importer.install()
