@@ -22,7 +22,7 @@ _MODES = ("exec", "main")
 # Everything whose change can change the generated code: the parser tables
 # (built from the grammar) and the modules of the compiler.
 _TAG_FILES = (
-    "_tables.pickle", "_tokenize.py", "_parse.py", "_lower.py", "_lower_expr.py", "_lower_match.py",
+    "_tables.pickle", "_tokenize.py", "_parse.py", "_lower.py", "_lower_expr.py", "_lower_fstring.py", "_lower_match.py",
     "_lower_go.py", "_lower_go_module.py", "_lower_go_scopes.py", "_compiler.py",
 )
 

@@ -13,6 +13,7 @@ import warnings
 from typing import Any
 
 from gopy._errors import GopySyntaxError
+from gopy._lower_fstring import ReceiveRestorer, receive_arrows
 from gopy._parse import Tok
 from gopy._source import SourceText
 
@@ -272,6 +273,9 @@ class ExprLowering(LoweringBase):
             text = first_line[start:end]
         else:
             text = "\n".join([first_line[start:], *lines[first.lineno : last.end_lineno - 1], last_line[:end]])
+        arrows: set[tuple[int, int]] = set()
+        if "<-" in text:
+            text, arrows = self._mark_receives(toks, first, start, text)
         wrapped = "(\n" + " " * first.col_offset + text + "\n)"
         caught: list = []
         try:
@@ -291,7 +295,34 @@ class ExprLowering(LoweringBase):
         for w in caught:
             warnings.warn_explicit(w.message, w.category, src.filename, first.lineno)
         ast.increment_lineno(expr, first.lineno - 2)
+        if arrows:
+            expr = ReceiveRestorer(arrows, self.go.recv_expr).visit(expr)  # type: ignore[attr-defined]
         return expr
+
+    def _mark_receives(self, toks: list[Tok], first: Tok, start: int, text: str) -> tuple[str, set[tuple[int, int]]]:
+        """``text`` with the replacement fields' ``<-`` overwritten, and their (line, byte column)s."""
+        lines = self._lines
+        assert lines is not None
+        line_starts = [0]
+        nl = text.find("\n")
+        while nl >= 0:
+            line_starts.append(nl + 1)
+            nl = text.find("\n", nl + 1)
+        arrows: set[tuple[int, int]] = set()
+        for t in toks:
+            if "<-" not in t.value:
+                continue
+            token_col = len(lines[t.lineno - 1].encode("utf-8")[: t.col_offset].decode("utf-8"))
+            for off in receive_arrows(t.value):
+                newlines = t.value.count("\n", 0, off)
+                if newlines:
+                    line, col = t.lineno + newlines, off - t.value.rfind("\n", 0, off) - 1
+                else:
+                    line, col = t.lineno, token_col + off
+                k = line_starts[line - first.lineno] + (col - start if line == first.lineno else col)
+                text = text[:k] + "~~" + text[k + 2 :]
+                arrows.add((line, len(lines[line - 1][:col].encode("utf-8"))))
+        return text, arrows
 
     def paren(self, c: list) -> ast.expr:
         inner = c[1]

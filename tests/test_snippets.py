@@ -255,6 +255,11 @@ GO_SNIPPETS: dict[str, tuple[str, str]] = {
         "elif _selected.index == 5:\n    x.y, z[0] = (_selected.value, _selected.ok)\n    pass\nelse:\n    F",
     ),
     "select_empty": ("select: pass\n", "await gopy.select()"),
+    "recv_in_fstring": (
+        "print(f\"got {<-ch}!\")\ns = f\"{<-<-cc!r:>10} {x:<-5} {'<-'} {a<<-b} {~~y} {<-~z}\"\n",
+        "print(f'got {await gopy.recv(ch)}!')\n"
+        "s = f\"{await gopy.recv(await gopy.recv(cc))!r:>10} {x:<-5} {'<-'} {a << -b} {~~y} {await gopy.recv(~z)}\"",
+    ),
     "case_and_match_names_in_select_arms": (
         "select:\n    case match := <-ch:\n        case = match\n",
         "_selected = await gopy.select(gopy.recv_case(ch))\nif _selected.index == 0:\n    match = _selected.value\n"
@@ -307,3 +312,25 @@ def test_translate_and_compile_source() -> None:
     exec(code, namespace)
     assert namespace["x"] == 42
     assert isinstance(_compiler.COMPILER_TAG, str) and _compiler.COMPILER_TAG.startswith("gopy-")
+
+
+def test_recv_in_fstring_positions() -> None:
+    src = 'async def f():\n    t = (f"é{<-a}"\n         f"""\n  {1 + <-b}""")\n'
+    module = gopy.parse(src, "t.gopy", "exec")
+    lines = src.splitlines()
+    spans = sorted(
+        (n.lineno, n.col_offset, lines[n.lineno - 1].encode()[n.col_offset : n.end_col_offset].decode())
+        for n in ast.walk(module)
+        if isinstance(n, ast.Await)
+    )
+    assert spans == [(2, 14, "<-a"), (4, 7, "<-b")]
+
+
+def test_receive_arrows_only_in_replacement_fields() -> None:
+    from gopy._lower_fstring import receive_arrows
+
+    assert receive_arrows("'<-{x}'") == []
+    assert receive_arrows("f'<-{<-x}'") == [5]
+    assert receive_arrows("f'{x:<-5}{{<-}}{\"<-\"}{a<<-b}'") == []
+    assert receive_arrows("f'{x:{<-w}}'") == [6]
+    assert receive_arrows('rf"""{<-x!r}"""') == [6]
