@@ -223,8 +223,14 @@ class GoLowering:
                 if default is not None:
                     raise self._error("'default' appears twice in 'select'", arm.pos)
                 default = arm
-            else:
-                cases.append(arm)
+                continue
+            if arm.declare:
+                self._check_declared(arm.targets)
+            if len(arm.targets) > 2:
+                raise self._error(
+                    "a receive case assigns at most two values", pos_of(arm.targets[2])
+                )
+            cases.append(arm)
         if not cases and default is not None:
             # Nothing can block: Go runs the default at once.
             return list(default.body)
@@ -256,7 +262,9 @@ class GoLowering:
     def _case_branch(self, index: int, arm: SelectArm, orelse: list[ast.stmt]) -> ast.If:
         test = at(
             ast.Compare(
-                at(ast.Attribute(name(SELECTED, ast.Load(), arm.pos), "index", ast.Load()), arm.pos),
+                at(
+                    ast.Attribute(name(SELECTED, ast.Load(), arm.pos), "index", ast.Load()), arm.pos
+                ),
                 [ast.Eq()],
                 [at(ast.Constant(index), arm.pos)],
             ),
@@ -264,12 +272,6 @@ class GoLowering:
         )
         body = list(arm.body)
         if arm.targets:
-            if arm.declare:
-                self._check_declared(arm.targets)
-            if len(arm.targets) > 2:
-                raise self._error(
-                    "a receive case assigns at most two values", pos_of(arm.targets[2])
-                )
             fields = ("value", "ok")[: len(arm.targets)]
             values = [
                 at(ast.Attribute(name(SELECTED, ast.Load(), arm.pos), f, ast.Load()), arm.pos)
@@ -278,15 +280,14 @@ class GoLowering:
             value = values[0] if len(values) == 1 else at(ast.Tuple(values, ast.Load()), arm.pos)
             body.insert(0, assign(arm.targets, value, arm.pos))
         # A default arm may come first in the source: the branch ends where its text ends last.
-        end = max(
-            (s.end_lineno, s.end_col_offset) for s in (body[-1], *orelse[-1:])
-        )
+        end = max((s.end_lineno, s.end_col_offset) for s in (body[-1], *orelse[-1:]))
         return at(ast.If(test, body, orelse), (*arm.pos[:2], *end))
 
     # -- the module --------------------------------------------------------
 
     def finish_module(self, module: ast.Module) -> ast.Module:
         """Place the recorded constructs; plain Python comes back untouched."""
+        # Imported here: the module passes build their nodes with this module's helpers.
         from gopy._lower_go_module import finish
 
         return finish(self, module)

@@ -39,6 +39,7 @@ _CONTEXT_MESSAGES = {
     "select": "'select' outside async function (use 'async def')",
 }
 
+
 class _Finisher:
     """The state of one ``finish`` run."""
 
@@ -255,4 +256,3 @@ def _imports_runtime(body: list[ast.stmt]) -> bool:
         ):
             return True
     return False
-

@@ -80,9 +80,7 @@ class _Markers(ast.NodeTransformer):
         self.generic_visit(node)
         if _marker(node.iter) == "__range__":
             targets = [] if _is_blank(node.target) else _stores(node.target)
-            return self.go.range_for(
-                targets, node.iter.args[0], node.body, node.orelse, _pos(node)
-            )
+            return self.go.range_for(targets, node.iter.args[0], node.body, node.orelse, _pos(node))
         return node
 
     def visit_With(self, node: ast.With) -> ast.AST | list[ast.stmt]:
@@ -103,7 +101,13 @@ class _Markers(ast.NodeTransformer):
             if kind == "__send_case__":
                 arms.append(
                     SelectArm(
-                        "send", head.args[0], head.args[1], [], False, arm.body, arm_pos,
+                        "send",
+                        head.args[0],
+                        head.args[1],
+                        [],
+                        False,
+                        arm.body,
+                        arm_pos,
                         _pos(head.func),
                     )
                 )
@@ -111,8 +115,14 @@ class _Markers(ast.NodeTransformer):
                 assert kind == "__recv_case__", kind
                 arms.append(
                     SelectArm(
-                        "recv", head.args[0], None, _stores(item.optional_vars), declare,
-                        arm.body, arm_pos, _pos(head.func),
+                        "recv",
+                        head.args[0],
+                        None,
+                        _stores(item.optional_vars),
+                        declare,
+                        arm.body,
+                        arm_pos,
+                        _pos(head.func),
                     )
                 )
         return self.go.select_stmt(arms, _pos(node))
@@ -232,7 +242,12 @@ def test_receive_in_async_comprehension_is_allowed() -> None:
         ("async def f(ch):\n    def g():\n        __recv__(ch)\n", "channel receive", 3, 9),
         ("async def f(ch):\n    class C:\n        x = __recv__(ch)\n", "channel receive", 3, 13),
         ("def f(ch):\n    v, ok = __recv_ok__(ch)\n", "channel receive", 2, 13),
-        ("def f(ch):\n    with __select__:\n        with __recv_case__(ch): pass\n", "'select'", 2, 5),
+        (
+            "def f(ch):\n    with __select__:\n        with __recv_case__(ch): pass\n",
+            "'select'",
+            2,
+            5,
+        ),
     ],
 )
 def test_channel_operation_outside_async_function(src, message, line, col) -> None:
@@ -557,16 +572,14 @@ def test_select_with_only_default_runs_it() -> None:
 
 
 def test_select_default_twice() -> None:
-    err = error(
-        """
+    err = error("""
         async def f():
             with __select__:
                 with __default__:
                     pass
                 with __default__:
                     pass
-        """
-    )
+        """)
     assert err.msg == "'default' appears twice in 'select'"
     assert (err.lineno, err.offset) == (6, 9)
 
@@ -665,7 +678,11 @@ def test_main_mode_drops_top_level_global_statements() -> None:
     [
         ("return 1\n", "'return' outside function", 1),
         ("x = (yield)\n", "'yield' outside function", 6),
-        ("if x:\n    from m import *\n", "'from ... import *' inside a block: move it to the top level", 5),
+        (
+            "if x:\n    from m import *\n",
+            "'from ... import *' inside a block: move it to the top level",
+            5,
+        ),
     ],
 )
 def test_main_mode_top_level_errors(src, message, col) -> None:
@@ -693,7 +710,10 @@ def test_empty_program() -> None:
         ("ch = chan()\n", "from gopy import chan"),
         ("close(cap(chan()))\n", "from gopy import cap, chan, close"),
         ("def f():\n    return cap(x)\n", "from gopy import cap"),
-        ("class C:\n    chan = 1\n    def f(self):\n        return chan\n", "from gopy import chan"),
+        (
+            "class C:\n    chan = 1\n    def f(self):\n        return chan\n",
+            "from gopy import chan",
+        ),
         ("x = [chan for chan in chan]\n", "from gopy import chan"),
         ("x=(close)\n", "from gopy import close"),
         ("\uff43\uff48\uff41\uff4e()\n", "from gopy import chan"),  # NFKC: fullwidth 'chan'
@@ -746,7 +766,9 @@ def test_existing_import_gopy_is_reused() -> None:
 
 
 def test_imports_go_after_docstring_and_future() -> None:
-    out = translate('"""Doc."""\nfrom __future__ import annotations\nasync def f(c):\n    __recv__(c)\nchan\n')
+    out = translate(
+        '"""Doc."""\nfrom __future__ import annotations\nasync def f(c):\n    __recv__(c)\nchan\n'
+    )
     assert out.splitlines()[:4] == [
         '"""Doc."""',
         "from __future__ import annotations",
