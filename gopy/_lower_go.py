@@ -200,6 +200,7 @@ class GoLowering:
             raise self._error(
                 "range clause permits at most two iteration variables", pos_of(targets[2])
             )
+        self._check_declared(targets)
         if not targets:
             target: ast.expr = name("_", ast.Store(), pos_of(iterable))
         elif len(targets) == 1:
@@ -228,8 +229,11 @@ class GoLowering:
                 self._check_declared(arm.targets)
             if len(arm.targets) > 2:
                 raise self._error(
-                    "a receive case assigns at most two values", pos_of(arm.targets[2])
+                    "a receive case assigns at most two targets", pos_of(arm.targets[2])
                 )
+            for target in arm.targets:
+                if isinstance(target, ast.Starred):
+                    raise self._error("can't use starred expression here", pos_of(target))
             cases.append(arm)
         if not cases and default is not None:
             # Nothing can block: Go runs the default at once.

@@ -76,6 +76,16 @@ CASES = [
         11,
         12,
     ),
+    ("\nfor *a, b := range x:\n    pass\n", "exec", "non-name on left side of ':='", 2, 5, 7),
+    ("\nfor a.b := range x:\n    pass\n", "exec", "non-name on left side of ':='", 2, 5, 8),
+    (
+        "\nasync def f():\n    select:\n        case *a, b = <-c:\n            pass\n",
+        "exec",
+        "can't use starred expression here",
+        4,
+        14,
+        16,
+    ),
     # main mode: what a function body can't keep from the top level
     ("\nreturn 1\n", "main", "'return' outside function", 2, 1, 9),
     ("\nx = yield 1\n", "main", "'yield' outside function", 2, 5, 12),

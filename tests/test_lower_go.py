@@ -863,3 +863,18 @@ def test_lowered_program_runs(capsys: pytest.CaptureFixture[str]) -> None:
         "default",
         "[0, 10, 20] None False [(0, 'a'), (1, 'b')] ['worker done', 'plain done']",
     ]
+
+
+def test_select_receive_case_target_checks() -> None:
+    three = (
+        "async def f(c):\n    with __select__:\n        with __recv_case__(c) as (a, b, d): pass\n"
+    )
+    err = error(three)
+    assert (err.msg, err.lineno, err.offset) == (
+        "a receive case assigns at most two targets",
+        3,
+        41,
+    )
+    dotted = "async def f(c):\n    with __select__:\n        with __recv_case__(c) as a.b: pass\n"
+    err = error(dotted)
+    assert (err.msg, err.lineno, err.offset) == ("non-name on left side of ':='", 3, 34)
