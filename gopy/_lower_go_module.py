@@ -23,7 +23,6 @@ from gopy._lower_go import (
     at,
     name,
     pos_of,
-    runtime_attr,
     runtime_call,
 )
 from gopy._lower_go_scopes import Scope, is_docstring, walk
