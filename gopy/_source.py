@@ -7,9 +7,13 @@ between them, cheaply for the common all-ASCII line.
 
 from __future__ import annotations
 
+import re
+
 from gopy._errors import GopySyntaxError
 
 __all__ = ["SourceText"]
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
 
 
 class SourceText:
@@ -18,7 +22,9 @@ class SourceText:
     def __init__(self, text: str, filename: str = "<unknown>") -> None:
         self.text = text
         self.filename = filename
-        self.lines = text.splitlines(keepends=True) or [""]
+        # Python breaks source lines at \n, \r\n and \r only (str.splitlines
+        # also breaks at \f, \x85, \u2028 and others).
+        self.lines = _LINE.findall(text)[:-1] or [""]
         self._ascii = [line.isascii() for line in self.lines]
 
     def line(self, lineno: int) -> str:
