@@ -42,6 +42,17 @@ def _targets_of(node: ast.expr, lowerer: "Lowerer") -> list[ast.expr]:
     return [node]
 
 
+def _comma_ok_targets(node: ast.expr) -> list[ast.expr] | None:
+    """The two targets of ``v, ok = <-ch`` (also ``(v, ok)``, ``[v, ok]``), or None.
+
+    A starred target (``a, *b = <-ch``) unpacks the received value instead.
+    """
+    if node.__class__ in (ast.Tuple, ast.List) and len(node.elts) == 2:
+        if all(t.__class__ is not ast.Starred for t in node.elts):
+            return node.elts
+    return None
+
+
 class Lowerer(ExprLowering, MatchLowering):
     """Builds the AST of one module; one instance per parse."""
 
@@ -82,12 +93,12 @@ class Lowerer(ExprLowering, MatchLowering):
         if value.__class__ is ast.Starred:
             raise self.error_at("can't use starred expression here", value)
         if len(items) == 1:
-            target = items[0]
-            if target.__class__ is ast.Tuple and len(target.elts) == 2 and id(value) in self.recv:
+            targets = _comma_ok_targets(items[0]) if id(value) in self.recv else None
+            if targets is not None:
                 channel, recv_pos, _ = self.recv.pop(id(value))
-                for t in target.elts:
+                for t in targets:
                     self.store(t, "assign")
-                return self.go.recv_ok_assign(target.elts, channel, self.span(target, value), recv_pos)
+                return self.go.recv_ok_assign(targets, channel, self.span(items[0], value), recv_pos)
         for target in items:
             self.store(target, "assign")
         return self.node(ast.Assign, items[0], value, items, value, None)
@@ -122,7 +133,7 @@ class Lowerer(ExprLowering, MatchLowering):
             self.store(target, "assign")
         if len(targets) == 2 and id(value) in self.recv:
             channel, recv_pos, _ = self.recv.pop(id(value))
-            return self.go.recv_ok_assign(targets, channel, self.span(c[0], value), recv_pos)
+            return self.go.recv_ok_assign(targets, channel, self.span(c[0], value), recv_pos, declare=True)
         return self.go.short_decl(targets, value, self.span(c[0], value))
 
     def send_stmt(self, c: list) -> ast.stmt:
@@ -364,6 +375,8 @@ class Lowerer(ExprLowering, MatchLowering):
         declare = False
         if len(c) == 7:
             targets = _targets_of(c[1], self)
+            if len(targets) == 1 and c[2].value == "=":
+                targets = _comma_ok_targets(targets[0]) or targets
             if len(targets) > 2:
                 raise self.error_at("a receive case assigns at most two targets", c[1])
             for target in targets:

@@ -158,7 +158,7 @@ class LoweringBase:
             node.ctx = STORE
             self.store(node.value, how)
         else:
-            what = self.describe(node)
+            what = self._describe_target(node)
             if how == "assign" and cls not in (ast.Tuple, ast.List):
                 raise self.error_at(f"cannot assign to {what} here. Maybe you meant '==' instead of '='?", node)
             raise self.error_at(f"cannot assign to {what}", node)
@@ -173,7 +173,13 @@ class LoweringBase:
             for elt in node.elts:
                 self.delete(elt)
         else:
-            raise self.error_at(f"cannot delete {self.describe(node)}", node)
+            raise self.error_at(f"cannot delete {self._describe_target(node)}", node)
+
+    def _describe_target(self, node: ast.expr) -> str:
+        """``describe``, knowing which ``await`` nodes are channel receives."""
+        if node.__class__ is ast.Await and id(node) in self.go.ops:  # type: ignore[attr-defined]
+            return "channel receive"
+        return self.describe(node)
 
 
 class ExprLowering(LoweringBase):

@@ -147,9 +147,11 @@ class GoLowering:
         return self._record("recv", call, _arrow(pos))
 
     def recv_ok_assign(
-        self, targets: list[ast.expr], channel: ast.expr, pos: Pos, recv_pos: Pos
+        self, targets: list[ast.expr], channel: ast.expr, pos: Pos, recv_pos: Pos, declare: bool = False
     ) -> ast.stmt:
         """``v, ok = <-ch`` (or ``:=``) -> ``v, ok = await gopy.recv_ok(ch)``."""
+        if declare:
+            self._check_declared(targets)
         call = awaited(runtime_call("recv_ok", [channel], recv_pos), recv_pos)
         self._record("recv", call, _arrow(recv_pos))
         return assign(targets, call, pos)
@@ -203,6 +205,7 @@ class GoLowering:
         self._check_declared(targets)
         if not targets:
             target: ast.expr = name("_", ast.Store(), pos_of(iterable))
+            self.generated.add(id(target))
         elif len(targets) == 1:
             target = targets[0]
         else:

@@ -261,12 +261,21 @@ def syntax_error(exc: UnexpectedToken, source: SourceText, tables: Tables, token
         return at_token("expected an expression after '<-'", prev)
     if tt == "CASE":
         return at_token("'case' outside 'select'")
+    head = _line_head(tokens, index)
+    if head is not None and head.type == "NAME" and head.value == "default" and tokens[index - 1] is not head:
+        after = tokens[tokens.index(head) + 1]
+        if after.type == lit[":"]:
+            return at_token("'default' outside 'select'", head)
+    if head is not None and head.type == "CASE" and lit["<-"] in expected and tt != "NEWLINE":
+        return at_token("expected '<-': a select case sends (case ch <- v:) or receives (case v := <-ch:)")
     if tt == "DEFAULT":
         return at_token("'default' outside 'select'")
     if tt == "INDENT":
         return source.error("unexpected indent", tok.lineno, max(tok.end_col_offset - 1, 0))
     if "INDENT" in expected:
         return source.error(_expected_block(tokens, index), tok.lineno, tok.col_offset)
+    if tt == lit["<-"] and prev is not None and prev.type == lit["await"]:
+        return at_token("'<-' already waits for the value: remove 'await' (or write 'await (<-ch)')")
     if tt == lit["<-"]:
         return at_token("a send (ch <- v) is a statement, not an expression")
     if ("CASE" in expected or "DEFAULT" in expected) and "MATCH" not in expected:
@@ -286,6 +295,14 @@ def syntax_error(exc: UnexpectedToken, source: SourceText, tables: Tables, token
             "invalid syntax. Perhaps you forgot a comma?", prev.lineno, prev.col_offset, tok.end_lineno, tok.end_col_offset
         )
     return at_token("invalid syntax")
+
+
+def _line_head(tokens: list[Tok], index: int) -> Tok | None:
+    """The first token of the logical line that holds ``tokens[index]``."""
+    i = index
+    while i > 0 and tokens[i - 1].type not in ("NEWLINE", "INDENT", "DEDENT"):
+        i -= 1
+    return tokens[i] if i < index else None
 
 
 def _ends_operand(t: Tok, lit: dict[str, str]) -> bool:

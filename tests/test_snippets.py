@@ -234,6 +234,19 @@ GO_SNIPPETS: dict[str, tuple[str, str]] = {
         "v, ok = await gopy.recv_ok(ch)\nv, ok = await gopy.recv_ok(ch)\na, b = await gopy.recv(ch)\n"
         "q = await gopy.recv(ch)",
     ),
+    "comma_ok_target_forms": (
+        "[a, b] = <-ch\n(a, b) = <-ch\nself.v, d[k] = <-ch\na, *b = <-ch\na, b = <-ch, 1\nx = y = <-ch\n",
+        "a, b = await gopy.recv_ok(ch)\na, b = await gopy.recv_ok(ch)\nself.v, d[k] = await gopy.recv_ok(ch)\n"
+        "a, *b = await gopy.recv(ch)\na, b = (await gopy.recv(ch), 1)\nx = y = await gopy.recv(ch)",
+    ),
+    "select_comma_ok_target_forms": (
+        "select:\n    case [a, b] = <-c:\n        pass\n    case (d, e) = <-c:\n        pass\n"
+        "    case self.x = <-c:\n        pass\n",
+        "_selected = await gopy.select(gopy.recv_case(c), gopy.recv_case(c), gopy.recv_case(c))\n"
+        "if _selected.index == 0:\n    a, b = (_selected.value, _selected.ok)\n    pass\n"
+        "elif _selected.index == 1:\n    d, e = (_selected.value, _selected.ok)\n    pass\n"
+        "elif _selected.index == 2:\n    self.x = _selected.value\n    pass",
+    ),
     "short_decl": ("x := 1\na, b := 1, 2\nc, d := f()\n", "x = 1\na, b = (1, 2)\nc, d = f()"),
     "walrus_keeps_python_meaning": ("if (y := f()):\n    print(y)\n", "if (y := f()):\n    print(y)"),
     "go": ("go f(1, b=2)\ngo obj.m(x)\nif x: go h()\na = 1; go h()\n",

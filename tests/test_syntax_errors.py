@@ -130,6 +130,33 @@ CASES = [
     ),
     ("\nasync def f():\n    f() := 1\n", "cannot assign to function call here. Maybe you meant '==' instead of '='?", 3, 5),
     ("\nasync def f():\n    for f() := range x:\n        pass\n", "cannot assign to function call", 3, 9),
+    # ---- review: messages that named the wrong thing
+    (
+        "\nasync def f():\n    x = await <-ch\n",
+        "'<-' already waits for the value: remove 'await' (or write 'await (<-ch)')",
+        3,
+        15,
+    ),
+    ("\nasync def f():\n    <-ch = 1\n", "cannot assign to channel receive here. Maybe you meant '==' instead of '='?", 3, 5),
+    ("\nasync def f():\n    del <-ch\n", "cannot delete channel receive", 3, 9),
+    ("\nasync def f():\n    for <-a in b: pass\n", "cannot assign to channel receive", 3, 9),
+    ("\ndefault: pass\n", "'default' outside 'select'", 2, 1),
+    ("\nif x:\n    default: pass\n", "'default' outside 'select'", 3, 5),
+    (
+        "\nasync def f():\n    select:\n        case go:\n            pass\n",
+        "expected '<-': a select case sends (case ch <- v:) or receives (case v := <-ch:)",
+        4,
+        16,
+    ),
+    (
+        "\nasync def f():\n    select:\n        case v := a:\n            pass\n",
+        "expected '<-': a select case sends (case ch <- v:) or receives (case v := <-ch:)",
+        4,
+        19,
+    ),
+    # ':=' declares names, also in its comma-ok form
+    ("\nasync def f():\n    self.a, b := <-ch\n", "non-name on left side of ':='", 3, 5),
+    ("\nasync def f():\n    a, *b := <-ch\n", "non-name on left side of ':='", 3, 8),
 ]
 
 
