@@ -59,6 +59,7 @@ class Lowerer(ExprLowering, MatchLowering):
     def __init__(self, source: SourceText, mode: str) -> None:
         super().__init__(source)
         self.go = GoLowering(source, mode)
+        self.go.prelude_names = self.prelude_names
 
     # ---------------------------------------------------------------- structure
 

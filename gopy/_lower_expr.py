@@ -14,6 +14,7 @@ from typing import Any
 
 from gopy._errors import GopySyntaxError
 from gopy._lower_fstring import ReceiveRestorer, receive_arrows
+from gopy._lower_go import PRELUDE
 from gopy._parse import Tok
 from gopy._source import SourceText
 
@@ -37,6 +38,7 @@ _CMPOPS = {
 _AND = ast.And()
 _OR = ast.Or()
 _CONSTS = {"None": None, "True": True, "False": False, "...": ...}
+_PRELUDE = PRELUDE
 
 # What CPython calls an expression that cannot be a target.
 _DESCRIPTIONS = {
@@ -89,6 +91,9 @@ class LoweringBase:
         # id(recv node) -> (channel, pos, node) for a receive that is not parenthesised
         self.recv: dict[int, tuple] = {}
         self._lines: list[str] | None = None
+        # Every Name spelled like a prelude name (``chan``, ``close``, ``cap``): the
+        # module passes are skipped for plain Python that has none in Load context.
+        self.prelude_names: list[ast.Name] = []
 
     # -- positions
 
@@ -189,7 +194,10 @@ class ExprLowering(LoweringBase):
 
     def name(self, c: list) -> ast.expr:
         t = c[0]
-        return ast.Name(t.value, LOAD, lineno=t.lineno, col_offset=t.col_offset, end_lineno=t.end_lineno, end_col_offset=t.end_col_offset)
+        node = ast.Name(t.value, LOAD, lineno=t.lineno, col_offset=t.col_offset, end_lineno=t.end_lineno, end_col_offset=t.end_col_offset)
+        if t.value in _PRELUDE:
+            self.prelude_names.append(node)
+        return node
 
     def number(self, c: list) -> ast.expr:
         t = c[0]
@@ -301,6 +309,8 @@ class ExprLowering(LoweringBase):
         for w in caught:
             warnings.warn_explicit(w.message, w.category, src.filename, first.lineno)
         ast.increment_lineno(expr, first.lineno - 2)
+        if "cap" in text or "chan" in text or "close" in text or not text.isascii():
+            self.prelude_names += [n for n in ast.walk(expr) if n.__class__ is ast.Name and n.id in _PRELUDE]
         if arrows:
             expr = ReceiveRestorer(arrows, self.go.recv_expr).visit(expr)  # type: ignore[attr-defined]
         return expr

@@ -125,6 +125,9 @@ class GoLowering:
         self.ops: dict[int, Op] = {}
         # Names the scaffolding binds (``_selected``): never made global in main mode.
         self.generated: set[int] = set()
+        # Every Name node spelled like a prelude name, when the caller tracks them
+        # (the compiler core does; None: ``finish_module`` searches the tree).
+        self.prelude_names: list[ast.Name] | None = None
 
     def _record(self, kind: str, node: _N, error_pos: Pos) -> _N:
         self.ops[id(node)] = Op(kind, node, error_pos)

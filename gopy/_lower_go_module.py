@@ -177,8 +177,13 @@ class _Finisher:
 
 def finish(lowering: GoLowering, module: ast.Module) -> ast.Module:
     """Finish the Go constructs of ``module`` in place and return it."""
-    if not lowering.ops and lowering.mode == "exec" and not _may_read_prelude(lowering, module):
-        return module
+    if not lowering.ops and lowering.mode == "exec":
+        names = lowering.prelude_names
+        if names is None:
+            if not _may_read_prelude(lowering, module):
+                return module
+        elif not any(n.ctx.__class__ is ast.Load for n in names):
+            return module  # plain Python that reads no prelude name: nothing to place
     finisher = _Finisher(lowering, module)
     finisher.scan()
     finisher.raise_first_error()

@@ -347,3 +347,19 @@ def test_receive_arrows_only_in_replacement_fields() -> None:
     assert receive_arrows("f'{x:<-5}{{<-}}{\"<-\"}{a<<-b}'") == []
     assert receive_arrows("f'{x:{<-w}}'") == [6]
     assert receive_arrows('rf"""{<-x!r}"""') == [6]
+
+
+@pytest.mark.parametrize(
+    "src",
+    ['x = f"{cap(c)}"\n', 'x = f"{ｃａｐ(c)}"\n', "x = ｃａｐ(c)\n", "def f():\n    return [cap for _ in x]\n", "case = cap\n"],
+)
+def test_prelude_read_is_imported_without_other_go_syntax(src: str) -> None:
+    module = gopy.parse(src, "t.gopy", "exec")
+    first = module.body[0]
+    assert isinstance(first, ast.ImportFrom) and first.module == "gopy"
+    assert [a.name for a in first.names] == ["cap"]
+
+
+@pytest.mark.parametrize("src", ["cap = 1\n", "obj.cap(1)\n", "def cap(): pass\n", "f(cap=1)\n", "import cap\ncap.x\n", "x = f'{a.cap}'\n"])
+def test_plain_python_binding_or_not_reading_prelude_names_is_ast_parse(src: str) -> None:
+    assert _dump(gopy.parse(src, "t.gopy", "exec")) == _dump(ast.parse(src))
