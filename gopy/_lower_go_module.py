@@ -27,6 +27,8 @@ from gopy._lower_go import (
 )
 from gopy._lower_go_scopes import Scope, is_docstring, walk
 
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
 if TYPE_CHECKING:
     from gopy._lower_go import GoLowering
 
@@ -55,12 +57,25 @@ class _Finisher:
         # Names that bind nothing in the output; the nodes are kept so their ids stay unique.
         self.skip = set(lowering.generated)
         self.unbound: list[ast.AST] = []
+        # Main mode: the top-level statements through the last top-level star
+        # import stay at module level, in order (a star import can't go inside
+        # a function); the program proper starts after them.
+        stars = [i for i, stmt in enumerate(module.body) if _is_star_import(stmt)] if self.main else []
+        self.prefix_end = stars[-1] + 1 if stars else 0
+        self.last_star: ast.stmt | None = module.body[stars[-1]] if stars else None
+        self.top_index = 0
 
     def scan(self) -> None:
         """The walk: check contexts, choose ``async for``, collect defers and reads."""
         ops = self.lowering.ops
+        body = self.module.body
         for node, scope, holder, index in walk(self.module, self.top, self.skip):
+            if holder is body:
+                self.top_index = index
+            in_prefix = self.top_index < self.prefix_end and scope.binder() is self.top
             op = ops.get(id(node))
+            if in_prefix and (op is not None or _awaits(node)):
+                self.star_import_too_late()
             if op is not None:
                 if self.first_op is None:
                     self.first_op = pos_of(node)
@@ -79,8 +94,19 @@ class _Finisher:
             elif isinstance(node, ast.Name):
                 if node.id in PRELUDE and isinstance(node.ctx, ast.Load):
                     self.prelude_reads.append((node, scope))
-            elif self.main and scope is self.top:
+            elif self.main and scope is self.top and not in_prefix:
                 self.check_top_level(node, holder, index)
+
+    def star_import_too_late(self) -> None:
+        """Main mode: a Go statement or ``await`` would have to run before a star import."""
+        assert self.last_star is not None
+        self.errors.append(
+            (
+                "'from ... import *' must come before the program's first Go statement or 'await' "
+                "(it runs at module level, before the program)",
+                pos_of(self.last_star),
+            )
+        )
 
     def check_top_level(self, node: ast.AST, holder: list[ast.AST] | None, index: int) -> None:
         """Main mode: what the program's top level may not keep inside a function."""
@@ -117,8 +143,11 @@ class _Finisher:
 
     def free_prelude(self) -> list[str]:
         """The prelude names the module reads without binding them, sorted."""
-        if self.top.star_import:
+        if self.top.star_import and not self.main and self.first_op is None:
+            # Plain Python stays plain: the star import may well provide the name.
             return []
+        if any(_is_star_import(s) and s.module == RUNTIME and not s.level for s in self.module.body):  # type: ignore[attr-defined]
+            return []  # 'from gopy import *' provides them all
         return sorted({n.id for n, scope in self.prelude_reads if not scope.resolves(n.id)})
 
     def wrap_defers(self) -> None:
@@ -141,8 +170,9 @@ class _Finisher:
                 holder[:] = [stmt for stmt in holder if stmt is not placeholder]
         body = self.module.body
         head = _head_length(body)
-        hoisted = [stmt for stmt in body[head:] if _is_star_import(stmt)]
-        rest = [stmt for stmt in body[head:] if not _is_star_import(stmt)]
+        start = max(head, self.prefix_end)
+        prefix = body[head:start]
+        rest = body[start:]
         if rest:
             pos = (rest[0].lineno, rest[0].col_offset, rest[-1].end_lineno, rest[-1].end_col_offset)
         elif body:
@@ -156,15 +186,15 @@ class _Finisher:
         function = at(ast.AsyncFunctionDef(MAIN_FUNCTION, no_args, inner, [], None, None), pos)
         namespace = at(ast.Call(name("globals", ast.Load(), pos), [], []), pos)
         run = runtime_call("run_program", [name(MAIN_FUNCTION, ast.Load(), pos), namespace], pos)
-        self.module.body = [*body[:head], *hoisted, function, at(ast.Expr(run), pos)]
+        self.module.body = [*body[:head], *prefix, function, at(ast.Expr(run), pos)]
         return pos
 
     def insert_imports(self, uses_runtime: bool, prelude: list[str], pos: Pos) -> None:
         """``import gopy`` and ``from gopy import ...`` after the docstring and __future__."""
         body = self.module.body
+        # Before any star import, which may rebind a prelude name (it wins, as a
+        # Go package's own declarations shadow the builtins).
         index = _head_length(body)
-        while index < len(body) and _is_star_import(body[index]):
-            index += 1
         imports: list[ast.stmt] = []
         if uses_runtime and not _imports_runtime(body[index:]):
             imports.append(at(ast.Import([at(ast.alias(RUNTIME, None), pos)]), pos))
@@ -228,6 +258,13 @@ def _has_word(text: str, word: str) -> bool:
             return True
         index = text.find(word, end)
     return False
+
+
+def _awaits(node: ast.AST) -> bool:
+    """Whether ``node`` itself suspends (``await``, ``async for``/``with``, an async comprehension)."""
+    if isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)):
+        return True
+    return isinstance(node, _COMPREHENSIONS) and any(g.is_async for g in node.generators)  # type: ignore[attr-defined]
 
 
 def _async_for(loop: ast.For) -> ast.AsyncFor:

@@ -629,12 +629,12 @@ def test_main_mode_wrapping() -> None:
         '''
         """The program."""
         from __future__ import annotations
-        from os.path import *
         import gopy
+        import sys
+        from os.path import *
 
         async def _main_module():
             global sys, count, last, main, K
-            import sys
             count = 0
             if sys.argv:
                 pass

@@ -11,6 +11,7 @@ import warnings
 import pytest
 
 import gopy
+from gopy import _compiler
 
 # Each snippet is parsed by both; a leading newline makes "line 1" wrong everywhere.
 SNIPPETS: dict[str, str] = {
@@ -363,3 +364,64 @@ def test_prelude_read_is_imported_without_other_go_syntax(src: str) -> None:
 @pytest.mark.parametrize("src", ["cap = 1\n", "obj.cap(1)\n", "def cap(): pass\n", "f(cap=1)\n", "import cap\ncap.x\n", "x = f'{a.cap}'\n"])
 def test_plain_python_binding_or_not_reading_prelude_names_is_ast_parse(src: str) -> None:
     assert _dump(gopy.parse(src, "t.gopy", "exec")) == _dump(ast.parse(src))
+
+
+# -- main mode: star imports run in place, before the program -----------------------
+
+
+def _unparse_main(src: str) -> str:
+    return ast.unparse(gopy.parse(src, "t.gopy", "main"))
+
+
+def test_main_mode_star_import_keeps_its_place() -> None:
+    out = _unparse_main('import sys\nsys.path.insert(0, "lib")\nfrom helpers import *\nch := chan(1)\nch <- 1\n')
+    assert out == (
+        "import gopy\nfrom gopy import chan\nimport sys\nsys.path.insert(0, 'lib')\nfrom helpers import *\n\n"
+        "async def _main_module():\n    global sys, ch\n    ch = chan(1)\n    await gopy.send(ch, 1)\n"
+        "gopy.run_program(_main_module, globals())"
+    )
+
+
+def test_main_mode_star_import_after_go_statements_is_an_error() -> None:
+    for src in ("ch := chan(1)\nch <- 1\nfrom m import *\n", "go f()\nfrom m import *\n",
+                "x = [await f() for y in z]\nfrom m import *\n", "for i := range 3:\n    pass\nfrom m import *\n"):
+        with pytest.raises(gopy.GopySyntaxError) as info:
+            gopy.parse("\n" + src, "t.gopy", "main")
+        err = info.value
+        assert err.msg.startswith("'from ... import *' must come before the program's first Go statement")
+        assert (err.lineno, err.offset, err.end_offset) == (src.count("\n") + 1, 1, 16)
+
+
+def test_main_mode_go_syntax_inside_functions_before_a_star_import_is_fine() -> None:
+    out = _unparse_main("async def h(ch):\n    ch <- 1\nfrom m import *\nprint(<-ch)\n")
+    assert out.startswith("import gopy\n\nasync def h(ch):\n    await gopy.send(ch, 1)\nfrom m import *\n")
+
+
+def test_main_mode_prelude_is_imported_before_a_star_import() -> None:
+    # the star import may rebind 'chan' (it wins), or not (gopy's stays)
+    assert _unparse_main("from m import *\nc := chan()\n").startswith("import gopy\nfrom gopy import chan\nfrom m import *\n")
+    assert _unparse_main("from gopy import *\nc := chan()\n").startswith("import gopy\nfrom gopy import *\n")
+
+
+def test_module_with_go_syntax_and_star_import_gets_the_prelude() -> None:
+    out = ast.unparse(gopy.parse("from m import *\nasync def f():\n    c := chan()\n    c <- 1\n", "t.gopy", "exec"))
+    assert out.startswith("import gopy\nfrom gopy import chan\nfrom m import *\n")
+
+
+def test_main_mode_range_without_variables_binds_no_global() -> None:
+    out = _unparse_main("for range 3:\n    pass\n")
+    assert "global _" not in out and "    _ = " not in out
+
+
+def test_star_import_program_runs_in_order(tmp_path) -> None:
+    (tmp_path / "starmod.py").write_text("__all__ = ['ANSWER', 'chan']\nANSWER = 42\ndef chan():\n    return 'mine'\n")
+    src = "import sys\nsys.path.insert(0, %r)\nfrom starmod import *\nprint(ANSWER, chan())\n" % str(tmp_path)
+    code = _compiler.compile_source(src, str(tmp_path / "prog.gopy"), "main")
+    import subprocess
+    import sys
+
+    script = tmp_path / "prog.py"
+    script.write_text(ast.unparse(gopy.parse(src, "prog.gopy", "main")))
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert result.stdout == "42 mine\n", result.stderr
+    assert code.co_filename.endswith("prog.gopy")
