@@ -1,0 +1,345 @@
+"""The program supervisor: runs main, turns goroutine exceptions into panics, detects deadlock.
+
+Under ``run_supervised`` every goroutine is numbered (1 is the main program),
+an exception escaping one is a panic that stops the program, and a
+low-frequency checker reports Go's "all goroutines are asleep" when every task
+is parked in ``gopy._park.parked`` and nothing (timer, I/O, worker thread,
+ready callback) can wake any of them; ``gopy._probe`` decides the latter.
+
+On every loop, a thread that was not started with ``gopy.go`` (or the default
+executor) and later wakes a goroutine through ``call_soon_threadsafe`` is
+invisible to the checker: start such threads with ``gopy.go``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import inspect
+import itertools
+import signal
+import sys
+import threading
+import types
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
+
+from gopy._park import parked
+from gopy._probe import probe_for
+from gopy._report import panic_report, parked_frames_text, user_traceback
+
+__all__ = ["run_program", "run_supervised", "Deadlock", "GoroutinePanic"]
+
+_T = TypeVar("_T")
+
+#: seconds between two deadlock checks (detection takes one or two periods)
+_CHECK_PERIOD = 0.25
+#: seconds that cancelled goroutines get to unwind once the program is over
+_SHUTDOWN_GRACE = 1.0
+
+_get_running_loop = asyncio._get_running_loop
+_UNKNOWN = object()
+#: the done callbacks read no context variables: one shared context, not a copy per goroutine
+_CALLBACK_CONTEXT = contextvars.Context()
+
+
+class GoroutinePanic(Exception):
+    """An exception escaped a goroutine; ``report`` is Go-style panic text."""
+
+    def __init__(self, report: str, exception: BaseException, goroutine: int) -> None:
+        super().__init__(report.partition("\n")[0])
+        self.report = report
+        self.exception = exception
+        self.goroutine = goroutine
+
+
+class Deadlock(Exception):
+    """Every goroutine is blocked and nothing can wake one; ``report`` is Go's text."""
+
+    def __init__(self, report: str) -> None:
+        super().__init__("all goroutines are asleep - deadlock!")
+        self.report = report
+
+
+# ------------------------------------------------------------ supervisor ---
+
+
+class _Supervisor:
+    """Per-loop bookkeeping of ``run_supervised``: goroutines, panics, deadlock checks."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        #: live goroutine tasks -> goroutine number; also their strong references
+        self.goroutines: dict[asyncio.Task, int] = {}
+        self.ids = itertools.count(2)
+        #: thread goroutines started and not yet reported back on the loop thread
+        self.threads = 0
+        self.threads_lock = threading.Lock()
+        self.failure: GoroutinePanic | Deadlock | None = None
+        self.main: asyncio.Task | None = None
+        self.closing = False
+        self.checker: asyncio.TimerHandle | None = None
+        self.probe = probe_for(loop)
+        self.suspect: dict[asyncio.Task, Any] | None = None
+        self.on_task_done = self.task_done  # bound once, not per goroutine
+        #: asyncio's own loop, not in debug mode: go() may build the Task itself
+        self.plain_tasks = (
+            isinstance(loop, asyncio.BaseEventLoop)
+            and type(loop).create_task is asyncio.BaseEventLoop.create_task
+            and not loop.get_debug()
+        )
+
+    # goroutine lifecycle
+
+    def spawn(self, coro: Any, gid: int) -> None:
+        """Start ``coro`` as goroutine ``gid``."""
+        task = self.loop.create_task(coro)
+        self.goroutines[task] = gid
+        task.add_done_callback(self.on_task_done, context=_CALLBACK_CONTEXT)
+
+    def task_done(self, task: asyncio.Task) -> None:
+        """Drop the finished goroutine; a goroutine's exception is a panic."""
+        gid = self.goroutines.pop(task, 0)
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None and not self.closing:
+            self.panic(exc, gid)
+
+    def thread_finished(self, gid: int, exc: BaseException | None, coro: Any) -> None:
+        """Loop-thread side of a thread goroutine's end (runs after all it posted)."""
+        if coro is not None:
+            if self.closing:
+                coro.close()
+            else:
+                self.spawn(coro, gid)
+        with self.threads_lock:
+            self.threads -= 1
+        if exc is not None and not self.closing:
+            if isinstance(exc, (SystemExit, KeyboardInterrupt)):
+                raise exc  # out of the loop, as it would from a task (sys.exit in a goroutine)
+            self.panic(exc, gid)
+
+    def panic(self, exc: BaseException, gid: int) -> None:
+        """Record the first panic and stop the program."""
+        if self.failure is None:
+            self.fail(GoroutinePanic(panic_report(exc, gid), exc, gid))
+
+    def fail(self, failure: GoroutinePanic | Deadlock) -> None:
+        """Stop the loop now; ``run_supervised`` raises ``failure`` (Go exits at once)."""
+        if self.failure is None:
+            self.failure = failure
+            self.loop.stop()
+
+    def gid(self, task: asyncio.Task) -> int:
+        """The goroutine number of ``task`` (tasks not started by go() get one now)."""
+        gid = self.goroutines.get(task)
+        if gid is None:
+            gid = self.goroutines[task] = next(self.ids)
+        return gid
+
+    # deadlock detection
+
+    def start_checker(self) -> None:
+        """Schedule the periodic deadlock check (never counted as a wake-up source)."""
+        self.checker = self.probe.call_later(_CHECK_PERIOD, self.check)
+
+    def stop_checker(self) -> None:
+        """Cancel the periodic check."""
+        if self.checker is not None:
+            self.checker.cancel()
+            self.checker = None
+
+    def check(self) -> None:
+        """One deadlock check; reschedules itself unless the program is over."""
+        self.checker = None
+        if self.closing or self.failure is not None:
+            return
+        stuck = self.stuck_tasks()
+        if stuck is not None and (self.probe.exact or stuck == self.suspect):
+            self.suspect = None
+            self.fail(Deadlock(self.deadlock_report(list(stuck))))
+            return
+        # Loops whose internals we cannot see need the same picture twice.
+        self.suspect = stuck
+        self.start_checker()
+
+    def stuck_tasks(self) -> dict[asyncio.Task, Any] | None:
+        """Every task of the loop -> the future it waits on, if all are stuck; else None."""
+        if self.threads:
+            return None
+        goroutines = self.goroutines
+        if len(parked) < len(goroutines):
+            return None
+        for task in goroutines:
+            if task not in parked:
+                return None
+        stuck = {}
+        for task in asyncio.all_tasks(self.loop):
+            if task not in parked:
+                return None
+            waiter = getattr(task, "_fut_waiter", _UNKNOWN)
+            # None: the task is scheduled to run; a done future: it is being woken.
+            if waiter is None or (waiter is not _UNKNOWN and waiter.done()):
+                return None
+            stuck[task] = waiter
+        if not stuck or self.probe.busy():
+            return None
+        return stuck
+
+    def deadlock_report(self, tasks: list[asyncio.Task]) -> str:
+        """Go's deadlock text, one block per goroutine in goroutine order."""
+        lines = ["fatal error: all goroutines are asleep - deadlock!"]
+        for gid, task in sorted(((self.gid(t), t) for t in tasks), key=lambda p: p[0]):
+            lines.append("")
+            lines.append(f"goroutine {gid} [{parked.get(task, 'unknown')}]:")
+            lines.extend(parked_frames_text(task))
+        return "\n".join(lines) + "\n"
+
+
+#: running loop -> its supervisor (only loops run by run_supervised)
+_supervisors: dict[asyncio.AbstractEventLoop, _Supervisor] = {}
+#: tasks that ignored cancellation at shutdown; kept so they are never collected noisily
+_abandoned: list[asyncio.Task] = []
+
+
+# ------------------------------------------------------- run_supervised ---
+
+
+async def _run_body(body: Callable[[], Awaitable[_T]]) -> _T:
+    return await body()
+
+
+def run_supervised(body: Callable[[], Awaitable[_T]]) -> _T:
+    """Run ``await body()`` in a new event loop under the goroutine supervisor.
+
+    Returns the body's result or raises its exception; raises
+    ``GoroutinePanic`` or ``Deadlock`` (both with ``.report``) when a
+    goroutine fails or the program deadlocks; ``KeyboardInterrupt`` after a
+    Ctrl-C. Goroutines still running when the body ends are cancelled.
+    """
+    if _get_running_loop() is not None:
+        raise RuntimeError("gopy.run_supervised() cannot be called from a running event loop")
+    loop = asyncio.new_event_loop()  # honours the event loop policy (uvloop)
+    asyncio.set_event_loop(loop)
+    sup = _Supervisor(loop)
+    _supervisors[loop] = sup
+    interrupts = 0
+    sigint_installed = False
+    try:
+        main = loop.create_task(_run_body(body))
+        sup.main = main
+        sup.goroutines[main] = 1
+
+        def on_sigint(signum: int, frame: types.FrameType | None) -> None:
+            # asyncio.Runner's rule: the first Ctrl-C cancels main, the next raises.
+            nonlocal interrupts
+            interrupts += 1
+            if interrupts == 1 and not main.done():
+                main.cancel()
+                loop.call_soon_threadsafe(lambda: None)  # wake a loop blocked in select()
+                return
+            if not sup.closing:
+                raise KeyboardInterrupt()
+
+        if (
+            threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        ):
+            try:
+                signal.signal(signal.SIGINT, on_sigint)
+                sigint_installed = True
+            except ValueError:  # a main thread without signal support (embedded Python)
+                pass
+        sup.start_checker()
+        try:
+            result = loop.run_until_complete(main)
+        except BaseException as exc:
+            if sup.failure is not None:  # fail() stopped the loop, or main unwound after it
+                raise sup.failure from _cause(sup.failure)
+            if isinstance(exc, asyncio.CancelledError) and interrupts and main.uncancel() == 0:
+                raise KeyboardInterrupt() from None
+            raise
+        if sup.failure is not None:  # a goroutine failed as main returned
+            raise sup.failure from _cause(sup.failure)
+        return result
+    finally:
+        sup.closing = True
+        sup.stop_checker()
+        try:
+            _shutdown(loop)
+        finally:
+            if sigint_installed and signal.getsignal(signal.SIGINT) is on_sigint:
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+            _supervisors.pop(loop, None)
+            asyncio.set_event_loop(None)
+            loop.close()
+
+
+def _cause(failure: GoroutinePanic | Deadlock) -> BaseException | None:
+    """What a failure is raised ``from``: the goroutine's exception, if any."""
+    return failure.exception if isinstance(failure, GoroutinePanic) else None
+
+
+def _shutdown(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel every remaining task, give them a bounded grace, close async generators."""
+    deadline = loop.time() + _SHUTDOWN_GRACE
+    cancelled: set[asyncio.Task] = set()
+    while True:
+        # Cancelled tasks may start new ones while they unwind: repeat.
+        pending = asyncio.all_tasks(loop) - cancelled
+        remaining = deadline - loop.time()
+        if not pending or remaining <= 0:
+            break
+        for task in pending:
+            task.cancel()
+        cancelled |= pending
+        try:
+            loop.run_until_complete(asyncio.wait(pending, timeout=remaining))
+        except BaseException:  # Ctrl-C during shutdown: stop waiting
+            break
+    for task in cancelled | asyncio.all_tasks(loop):
+        if not task.done():
+            # It ignored cancellation: abandon it quietly (Go would not wait either).
+            task._log_destroy_pending = False  # type: ignore[attr-defined]
+            _abandoned.append(task)
+        elif not task.cancelled():
+            task.exception()  # retrieved: no "exception was never retrieved" log
+    try:
+        loop.run_until_complete(
+            asyncio.wait_for(loop.shutdown_asyncgens(), max(deadline - loop.time(), 0.1))
+        )
+    except BaseException:
+        pass
+
+
+# ------------------------------------------------------------ run_program ---
+
+
+def run_program(body: Callable[[], Awaitable[Any]], namespace: Mapping[str, Any]) -> None:
+    """Run a program: ``await body()``, then ``namespace["main"]`` if callable.
+
+    A goroutine panic or a deadlock prints Go's report to stderr and exits
+    with status 2; Ctrl-C exits with 130 and no traceback; the main program's
+    own exception propagates (Python prints it and exits with 1).
+    """
+
+    async def program() -> None:
+        await body()
+        main = namespace.get("main")
+        if callable(main):
+            result = main()
+            if inspect.isawaitable(result):
+                await result
+
+    try:
+        run_supervised(program)
+    except (GoroutinePanic, Deadlock) as failure:
+        sys.stdout.flush()
+        sys.stderr.write(failure.report)
+        sys.stderr.flush()
+        raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    except Exception as exc:
+        raise exc.with_traceback(user_traceback(exc.__traceback__))
