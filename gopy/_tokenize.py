@@ -355,6 +355,7 @@ class Tokenizer:
         opened: str | None = None
         depth = 0
         start = True
+        header_done = False
         try:
             for i in range(b, e):
                 t = toks[i]
@@ -366,7 +367,7 @@ class Tokenizer:
                         prev = toks[i - 1].type if i > b else ""
                         if prev == t_for and nxt.type not in (lit["in"], lit[","], lit["."], lit["["]):
                             t.type = "RANGE"
-                        elif prev == colonequal and depth == 0 and t_for in (toks[b].type, toks[b + 1].type):
+                        elif prev == colonequal and depth == 0 and not header_done and t_for in (toks[b].type, toks[b + 1].type):
                             t.type = "RANGE"
                     elif start and depth == 0:
                         if v == "go" or v == "defer":
@@ -400,6 +401,8 @@ class Tokenizer:
                 elif tt in closes:
                     depth -= 1
                 start = tt == semicolon or (tt == colon and depth == 0)
+                if start:
+                    header_done = True  # a 'for' header ends at its ':'
         finally:
             del toks[e:]
         return opened

@@ -160,6 +160,24 @@ SNIPPETS: dict[str, str] = {
         "for x in range(3): pass\n[x for range in y]\ny = (go := 3)\n"
         "go if x else defer\ngo in x\ngo not in x\ngo is not None\ngo and defer\ngo or x\n"
     ),
+    "soft_keywords_in_every_position": (
+        "def go(defer, select=1, *range, default, case=2, **match): return go\n"
+        "class select:\n    go = 1\n    def defer(self, go=go): return self.go\n"
+        "a.go.defer.select.range.default.case(go=1, defer=2, select=3, range=4, default=5, case=6)\n"
+        "import go\nimport defer as select\nfrom select import go as defer, range\n"
+        "lambda go, defer=1, *select, **range: (go, defer, select, range)\n"
+        "@go\n@defer.select\ndef f(): pass\n"
+        "match select:\n    case go:\n        pass\n"
+        "match go, defer:\n    case (select, range) if default:\n        case = 1\n"
+        "match x:\n    case {'k': go, **defer}:\n        pass\n    case select.range(default=case):\n        pass\n"
+        "try:\n    pass\nexcept go as defer:\n    pass\n"
+        "with go as defer, select as (range, default): pass\n"
+        "global go\ndel go, defer[0], select.x\nassert go, defer\nraise go from defer\n"
+        "for x in y: go = range\nfor x in y: z = range; default = case\n"
+        "if go: defer\nwhile select: range\nx = {go: defer, **select}\nf'{go!r:{defer}}'\n"
+        "go; defer; select; range; default; case\n"
+        "go -x\ngo[f](x)\ngo (f)(x)\ngo\\\n.x\n"
+    ),
     "walrus_range_name": "if x := range(3): pass\nwhile (y := range(2)): pass\n",
     "space_before_minus": "a < -b\nif x < -1: pass\n",
 }
@@ -267,6 +285,10 @@ GO_SNIPPETS: dict[str, tuple[str, str]] = {
         "    v, ok = (_selected.value, _selected.ok)\n    B\nelif _selected.index == 2:\n    C\n"
         "elif _selected.index == 3:\n    D\nelif _selected.index == 4:\n    t = _selected.value\n    E\n"
         "elif _selected.index == 5:\n    x.y, z[0] = (_selected.value, _selected.ok)\n    pass\nelse:\n    F",
+    ),
+    "range_is_a_name_after_the_for_header": (
+        "for x in y: z := range\nfor i := range 3: r := range\n",
+        "for x in y:\n    z = range\nasync for i in gopy.range_of(3):\n    r = range",
     ),
     "select_empty": ("select: pass\n", "await gopy.select()"),
     "recv_in_fstring": (
