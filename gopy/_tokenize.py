@@ -80,6 +80,21 @@ _OPEN = {"(": ")", "[": "]", "{": "}"}
 _CLOSE = {")": "(", "]": "[", "}": "{"}
 
 
+def _indent_columns(indent: str) -> tuple[int, int]:
+    """The column of an indentation (tabs to multiples of 8) and its alternate (tabs as 1)."""
+    col = alt = 0
+    for ch in indent:
+        if ch == " ":
+            col += 1
+            alt += 1
+        elif ch == "\t":
+            col = (col // 8 + 1) * 8
+            alt += 1
+        else:  # form feed resets the column, as in CPython
+            col = alt = 0
+    return col, alt
+
+
 class Tokenizer:
     """Python's tokenizer rules plus gopy's soft keywords, for one source text."""
 
@@ -130,7 +145,26 @@ class Tokenizer:
                 m = _INDENT_RE.match(text, pos)
                 ws_end = m.end()
                 c = text[ws_end : ws_end + 1]
-                if c == "#" or c == "\n" or c == "" or (c == "\\" and text[ws_end + 1 : ws_end + 2] == "\n"):
+                indent = m.group()
+                cont_col = 0
+                while c == "\\" and text.startswith("\n", ws_end + 1):
+                    # Indentation can't be split with backslashes: as CPython 3.11
+                    # does, the column of the first such backslash (unless it is 0)
+                    # is the line's indentation; the spaces after it count on.
+                    if not cont_col:
+                        cont_col = _indent_columns(indent)[0]
+                    if ws_end + 2 >= n:
+                        raise self.error("unexpected EOF while parsing", lineno, bcol(ws_end) + 1)
+                    lineno += 1
+                    line_start = ws_end + 2
+                    if not all_ascii:
+                        eol = text.find("\n", line_start)
+                        line_ascii = text[line_start : eol if eol >= 0 else n].isascii()
+                    m = _INDENT_RE.match(text, line_start)
+                    ws_end = m.end()
+                    c = text[ws_end : ws_end + 1]
+                    indent += m.group()
+                if c == "#" or c == "\n" or c == "":
                     # a blank or comment-only line: no NEWLINE, no indentation change
                     eol = text.find("\n", ws_end)
                     if eol < 0:
@@ -141,16 +175,12 @@ class Tokenizer:
                     line_start = pos
                     at_bol = True
                     continue
-                col = alt = 0
-                for ch in m.group():
-                    if ch == " ":
-                        col += 1
-                        alt += 1
-                    elif ch == "\t":
-                        col = (col // 8 + 1) * 8
-                        alt += 1
-                    else:  # form feed resets the column, as in CPython
-                        col = alt = 0
+                if indent == "":
+                    col = alt = 0
+                elif cont_col:
+                    col = alt = cont_col
+                else:
+                    col, alt = _indent_columns(indent)
                 line_begin = len(toks)
                 here = bcol(ws_end)
                 if col == indents[-1]:
@@ -255,6 +285,8 @@ class Tokenizer:
                         line_ascii = text[line_start : eol if eol >= 0 else n].isascii()
                 append(Tok("STRING", value, start_line, col, lineno, bcol(end)))
             elif kind == "cont":
+                if end >= n and not brackets:  # (an open bracket is reported instead)
+                    raise self.error("unexpected EOF while parsing", lineno, bcol(pos) + 1)
                 lineno += 1
                 line_start = end
                 if not all_ascii:
@@ -318,6 +350,8 @@ class Tokenizer:
                 col,
             )
         if c == "\\":
+            if pos + 1 == len(self.text):  # the last line's implicit newline follows
+                raise self.error("unexpected EOF while parsing", lineno, col + 1)
             raise self.error("unexpected character after line continuation character", lineno, col)
         if c.isprintable():
             raise self.error(f"invalid character '{c}' (U+{ord(c):04X})", lineno, col)

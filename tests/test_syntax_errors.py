@@ -231,3 +231,36 @@ def test_go_is_still_a_name_where_not_a_statement() -> None:
     for src in ("go = 1\n", "go(f)\n", "obj.go()\n", "defer[0]\n", "select(x)\n", "go <- 1\n"):
         gopy.parse(src, mode="main")
     assert ast.unparse(gopy.parse("go(f)\n")) == "go(f)"
+
+
+# Backslash continuations where a line's indentation would be: CPython 3.11 takes
+# the column of the first such backslash (unless it is 0); one before the end of
+# the file is "unexpected EOF".
+@pytest.mark.parametrize(
+    "src",
+    [
+        "x = 1\n  \\\ny\n",
+        "  \\\nx = 1\n",
+        "if x:\n    a\n  \\\nb\n",
+        "\\\n",
+        "x\\\n",
+        "x = 1 \\",
+    ],
+)
+def test_backslash_continuation_errors_match_cpython(src: str) -> None:
+    with pytest.raises(SyntaxError) as expected:
+        ast.parse(src)
+    err = cant_compile(src)
+    assert (err.msg, err.lineno) == (expected.value.msg, expected.value.lineno)
+
+
+def test_backslash_continuation_before_the_end_in_brackets() -> None:
+    err = cant_compile("x = (1 +\\\n")
+    assert (err.msg, err.lineno, err.offset) == ("unclosed '('", 1, 5)
+
+
+@pytest.mark.parametrize(
+    "src", ["x = 1\n\\\ny = 2\n", "if x:\n    a\n\\\n    b\n", "if x:\n    a\n    \\\n    b\n", "if 1:\n  x = 1\n  \\\n\n"]
+)
+def test_backslash_continuation_indentation_matches_cpython(src: str) -> None:
+    assert ast.dump(gopy.parse(src), include_attributes=True) == ast.dump(ast.parse(src), include_attributes=True)
