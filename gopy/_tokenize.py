@@ -205,7 +205,7 @@ class Tokenizer:
                         blocks.pop()
                         append(Tok("DEDENT", "", lineno, here, lineno, here))
                     if col != indents[-1]:
-                        eol = text.find("\n", pos)
+                        eol = text.find("\n", ws_end)
                         raise self.error(
                             "unindent does not match any outer indentation level",
                             lineno,
