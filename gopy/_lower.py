@@ -20,6 +20,7 @@ from gopy._lower_expr import ExprLowering, empty_arguments
 from gopy._lower_go import GoLowering, SelectArm
 from gopy._lower_match import MatchLowering
 from gopy._parse import CALL, Tok, UnexpectedToken, load_tables, run_parser, syntax_error, tokenize
+from gopy._errors import GopySyntaxError
 from gopy._source import SourceText
 
 __all__ = ["Lowerer", "lower"]
@@ -396,7 +397,24 @@ class Lowerer(ExprLowering, MatchLowering):
 def lower(source: SourceText, mode: str = "exec") -> ast.Module:
     """Parse and lower ``source``; raises ``GopySyntaxError`` for errors in it."""
     tables = load_tables()
-    tokens = tokenize(source, tables)
+    try:
+        tokens = tokenize(source, tables)
+    except GopySyntaxError as exc:
+        # Which of two errors CPython reports: after a parser error it tokenizes
+        # the rest of the file, and most tokenizer errors found there win; not
+        # the indentation and end-of-input ones, an unclosed bracket or an
+        # invalid ASCII character, and never over "unexpected indent".
+        earlier = _earlier_error(source, mode, getattr(exc, "tokens_before", None))
+        if earlier is not None:
+            msg = exc.msg
+            deferred = (
+                msg in _DEFERRED_TOKENIZER_ERRORS
+                or msg.startswith("unclosed '")
+                or (msg.startswith("invalid character '") and msg[19].isascii())
+            )
+            if deferred or earlier.msg == "unexpected indent":
+                raise earlier from None
+        raise
     lowerer = Lowerer(source, mode)
     callbacks: list[Any] = [getattr(lowerer, name) if kind == CALL else None for _, _, kind, _, name in tables.rules]
     try:
@@ -404,3 +422,33 @@ def lower(source: SourceText, mode: str = "exec") -> ast.Module:
     except UnexpectedToken as exc:
         raise syntax_error(exc, source, tables, tokens) from None
     return lowerer.go.finish_module(module)
+
+
+_DEFERRED_TOKENIZER_ERRORS = frozenset(
+    {
+        "unindent does not match any outer indentation level",
+        "inconsistent use of tabs and spaces in indentation",
+        "too many levels of indentation",
+        "unexpected EOF while parsing",
+    }
+)
+
+
+def _earlier_error(source: SourceText, mode: str, tokens: list[Tok] | None) -> GopySyntaxError | None:
+    """The syntax error in ``tokens`` (the lines before a tokenizer error), if they have one."""
+    if not tokens:
+        return None
+    tables = load_tables()
+    lowerer = Lowerer(source, mode)
+    callbacks: list[Any] = [getattr(lowerer, name) if kind == CALL else None for _, _, kind, _, name in tables.rules]
+    last = tokens[-1]
+    stop = Tok("$STOP", "", last.end_lineno, last.end_col_offset, last.end_lineno, last.end_col_offset)
+    try:
+        run_parser([*tokens, stop], tables, callbacks)
+    except UnexpectedToken as exc:
+        if exc.token is stop:
+            return None
+        return syntax_error(exc, source, tables, [*tokens, stop])
+    except GopySyntaxError as exc:
+        return exc
+    return None

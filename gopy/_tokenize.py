@@ -136,184 +136,191 @@ class Tokenizer:
                 return p - line_start
             return len(text[line_start:p].encode("utf-8"))
 
-        while True:
-            if at_bol:
-                at_bol = False
-                if not all_ascii:
-                    eol = text.find("\n", pos)
-                    line_ascii = text[pos : eol if eol >= 0 else n].isascii()
-                m = _INDENT_RE.match(text, pos)
-                ws_end = m.end()
-                c = text[ws_end : ws_end + 1]
-                indent = m.group()
-                cont_col = 0
-                while c == "\\" and text.startswith("\n", ws_end + 1):
-                    # Indentation can't be split with backslashes: as CPython 3.11
-                    # does, the column of the first such backslash (unless it is 0)
-                    # is the line's indentation; the spaces after it count on.
-                    if not cont_col:
-                        cont_col = _indent_columns(indent)[0]
-                    if ws_end + 2 >= n:
-                        raise self.error("unexpected EOF while parsing", lineno, bcol(ws_end) + 1)
-                    lineno += 1
-                    line_start = ws_end + 2
+        try:
+            while True:
+                if at_bol:
+                    at_bol = False
                     if not all_ascii:
-                        eol = text.find("\n", line_start)
-                        line_ascii = text[line_start : eol if eol >= 0 else n].isascii()
-                    m = _INDENT_RE.match(text, line_start)
+                        eol = text.find("\n", pos)
+                        line_ascii = text[pos : eol if eol >= 0 else n].isascii()
+                    m = _INDENT_RE.match(text, pos)
                     ws_end = m.end()
                     c = text[ws_end : ws_end + 1]
-                    indent += m.group()
-                if c == "#" or c == "\n" or c == "":
-                    # a blank or comment-only line: no NEWLINE, no indentation change
-                    eol = text.find("\n", ws_end)
-                    if eol < 0:
-                        pos = n
-                        break
-                    pos = eol + 1
-                    lineno += 1
-                    line_start = pos
-                    at_bol = True
-                    continue
-                if indent == "":
-                    col = alt = 0
-                elif cont_col:
-                    col = alt = cont_col
-                else:
-                    col, alt = _indent_columns(indent)
-                line_begin = len(toks)
-                here = bcol(ws_end)
-                if col == indents[-1]:
-                    if alt != alt_indents[-1]:
-                        raise self.error("inconsistent use of tabs and spaces in indentation", lineno, here)
-                    pending_block = None
-                elif col > indents[-1]:
-                    if alt <= alt_indents[-1]:
-                        raise self.error("inconsistent use of tabs and spaces in indentation", lineno, here)
-                    if len(indents) > 99:  # CPython's tokenizer limit (MAXINDENT)
-                        raise self.error("too many levels of indentation", lineno, 0)
-                    indents.append(col)
-                    alt_indents.append(alt)
-                    blocks.append(pending_block)
-                    pending_block = None
-                    append(Tok("INDENT", "", lineno, 0, lineno, here))
-                else:
-                    pending_block = None
-                    while col < indents[-1]:
-                        indents.pop()
-                        alt_indents.pop()
-                        blocks.pop()
-                        append(Tok("DEDENT", "", lineno, here, lineno, here))
-                    if col != indents[-1]:
+                    indent = m.group()
+                    cont_col = 0
+                    while c == "\\" and text.startswith("\n", ws_end + 1):
+                        # Indentation can't be split with backslashes: as CPython 3.11
+                        # does, the column of the first such backslash (unless it is 0)
+                        # is the line's indentation; the spaces after it count on.
+                        if not cont_col:
+                            cont_col = _indent_columns(indent)[0]
+                        if ws_end + 2 >= n:
+                            raise self.error("unexpected EOF while parsing", lineno, bcol(ws_end) + 1)
+                        lineno += 1
+                        line_start = ws_end + 2
+                        if not all_ascii:
+                            eol = text.find("\n", line_start)
+                            line_ascii = text[line_start : eol if eol >= 0 else n].isascii()
+                        m = _INDENT_RE.match(text, line_start)
+                        ws_end = m.end()
+                        c = text[ws_end : ws_end + 1]
+                        indent += m.group()
+                    if c == "#" or c == "\n" or c == "":
+                        # a blank or comment-only line: no NEWLINE, no indentation change
                         eol = text.find("\n", ws_end)
-                        raise self.error(
-                            "unindent does not match any outer indentation level",
-                            lineno,
-                            bcol(eol if eol >= 0 else n),
-                        )
-                    if alt != alt_indents[-1]:
-                        raise self.error("inconsistent use of tabs and spaces in indentation", lineno, here)
-                line_begin = len(toks)
-                pos = ws_end
-            m = match(text, pos)
-            if m is None:
-                if pos >= n:
-                    break
-                self._bad_char(pos, lineno, line_start, bcol)
-            kind = m.lastgroup
-            end = m.end()
-            if kind == "name":
-                value = m.group()
-                if value in keywords:
-                    t = keywords[value]
-                    if value == "with":
-                        soft = True
-                else:
-                    t = "NAME"
-                    if value in SOFT_KEYWORDS:
-                        soft = True
-                    elif not value.isascii():
-                        value = self._check_name(value, lineno, bcol(pos))
-                append(Tok(t, value, lineno, bcol(pos), lineno, bcol(end)))
-            elif kind == "op":
-                value = m.group()
-                tok = Tok(lit[value], value, lineno, bcol(pos), lineno, bcol(end))
-                append(tok)
-                if value in _OPEN:
-                    brackets.append(tok)
-                    if len(brackets) > 200:  # CPython's tokenizer limit (MAXLEVEL)
-                        raise self.error("too many nested parentheses", lineno, tok.col_offset)
-                elif value in _CLOSE:
+                        if eol < 0:
+                            pos = n
+                            break
+                        pos = eol + 1
+                        lineno += 1
+                        line_start = pos
+                        at_bol = True
+                        continue
+                    if indent == "":
+                        col = alt = 0
+                    elif cont_col:
+                        col = alt = cont_col
+                    else:
+                        col, alt = _indent_columns(indent)
+                    line_begin = len(toks)
+                    here = bcol(ws_end)
+                    if col == indents[-1]:
+                        if alt != alt_indents[-1]:
+                            raise self.error("inconsistent use of tabs and spaces in indentation", lineno, here)
+                        pending_block = None
+                    elif col > indents[-1]:
+                        if alt <= alt_indents[-1]:
+                            raise self.error("inconsistent use of tabs and spaces in indentation", lineno, here)
+                        if len(indents) > 99:  # CPython's tokenizer limit (MAXINDENT)
+                            raise self.error("too many levels of indentation", lineno, 0)
+                        indents.append(col)
+                        alt_indents.append(alt)
+                        blocks.append(pending_block)
+                        pending_block = None
+                        append(Tok("INDENT", "", lineno, 0, lineno, here))
+                    else:
+                        pending_block = None
+                        while col < indents[-1]:
+                            indents.pop()
+                            alt_indents.pop()
+                            blocks.pop()
+                            append(Tok("DEDENT", "", lineno, here, lineno, here))
+                        if col != indents[-1]:
+                            eol = text.find("\n", ws_end)
+                            raise self.error(
+                                "unindent does not match any outer indentation level",
+                                lineno,
+                                bcol(eol if eol >= 0 else n),
+                            )
+                        if alt != alt_indents[-1]:
+                            raise self.error("inconsistent use of tabs and spaces in indentation", lineno, here)
+                    line_begin = len(toks)
+                    pos = ws_end
+                m = match(text, pos)
+                if m is None:
+                    if pos >= n:
+                        break
+                    self._bad_char(pos, lineno, line_start, bcol)
+                kind = m.lastgroup
+                end = m.end()
+                if kind == "name":
+                    value = m.group()
+                    if value in keywords:
+                        t = keywords[value]
+                        if value == "with":
+                            soft = True
+                    else:
+                        t = "NAME"
+                        if value in SOFT_KEYWORDS:
+                            soft = True
+                        elif not value.isascii():
+                            value = self._check_name(value, lineno, bcol(pos))
+                    append(Tok(t, value, lineno, bcol(pos), lineno, bcol(end)))
+                elif kind == "op":
+                    value = m.group()
+                    tok = Tok(lit[value], value, lineno, bcol(pos), lineno, bcol(end))
+                    append(tok)
+                    if value in _OPEN:
+                        brackets.append(tok)
+                        if len(brackets) > 200:  # CPython's tokenizer limit (MAXLEVEL)
+                            raise self.error("too many nested parentheses", lineno, tok.col_offset)
+                    elif value in _CLOSE:
+                        if not brackets:
+                            raise self.error(f"unmatched '{value}'", lineno, tok.col_offset)
+                        opener = brackets.pop()
+                        if opener.value != _CLOSE[value]:
+                            where = "" if opener.lineno == lineno else f" on line {opener.lineno}"
+                            raise self.error(
+                                f"closing parenthesis '{value}' does not match opening parenthesis '{opener.value}'{where}",
+                                lineno,
+                                tok.col_offset,
+                            )
+                elif kind == "ws" or kind == "comment":
+                    pass
+                elif kind == "nl":
                     if not brackets:
-                        raise self.error(f"unmatched '{value}'", lineno, tok.col_offset)
-                    opener = brackets.pop()
-                    if opener.value != _CLOSE[value]:
-                        where = "" if opener.lineno == lineno else f" on line {opener.lineno}"
-                        raise self.error(
-                            f"closing parenthesis '{value}' does not match opening parenthesis '{opener.value}'{where}",
-                            lineno,
-                            tok.col_offset,
-                        )
-            elif kind == "ws" or kind == "comment":
-                pass
-            elif kind == "nl":
-                if not brackets:
-                    if soft:
-                        pending_block = self._resolve_line(toks, line_begin, blocks[-1])
-                        soft = False
-                    append(Tok("NEWLINE", "\n", lineno, bcol(pos), lineno, bcol(end)))
-                    at_bol = True
-                lineno += 1
-                line_start = end
-                if not all_ascii:
-                    eol = text.find("\n", end)
-                    line_ascii = text[end : eol if eol >= 0 else n].isascii()
-            elif kind == "number":
-                append(Tok("NUMBER", m.group(), lineno, bcol(pos), lineno, bcol(end)))
-                if end < n and (text[end].isalnum() or text[end] == "_"):
-                    self._bad_number(m.group(), end, lineno, bcol)
-            elif kind == "string":
-                value = m.group()
-                col = bcol(pos)
-                start_line = lineno
-                nls = value.count("\n")
-                if nls:
-                    lineno += nls
-                    line_start = text.rfind("\n", pos, end) + 1
+                        if soft:
+                            pending_block = self._resolve_line(toks, line_begin, blocks[-1])
+                            soft = False
+                        append(Tok("NEWLINE", "\n", lineno, bcol(pos), lineno, bcol(end)))
+                        at_bol = True
+                    lineno += 1
+                    line_start = end
                     if not all_ascii:
                         eol = text.find("\n", end)
-                        line_ascii = text[line_start : eol if eol >= 0 else n].isascii()
-                append(Tok("STRING", value, start_line, col, lineno, bcol(end)))
-            elif kind == "cont":
-                if end >= n and not brackets:  # (an open bracket is reported instead)
-                    raise self.error("unexpected EOF while parsing", lineno, bcol(pos) + 1)
-                lineno += 1
-                line_start = end
-                if not all_ascii:
-                    eol = text.find("\n", end)
-                    line_ascii = text[end : eol if eol >= 0 else n].isascii()
-            elif kind == "badstring":
-                quote = m.group().lstrip("rRbBfFuU")
-                what = "triple-quoted string literal" if len(quote) == 3 else "string literal"
-                detected = lineno if len(quote) == 1 else self.text.count("\n") + (not self.text.endswith("\n"))
-                raise self.error(f"unterminated {what} (detected at line {detected})", lineno, bcol(pos))
-            pos = end
+                        line_ascii = text[end : eol if eol >= 0 else n].isascii()
+                elif kind == "number":
+                    append(Tok("NUMBER", m.group(), lineno, bcol(pos), lineno, bcol(end)))
+                    if end < n and (text[end].isalnum() or text[end] == "_"):
+                        self._bad_number(m.group(), end, lineno, bcol)
+                elif kind == "string":
+                    value = m.group()
+                    col = bcol(pos)
+                    start_line = lineno
+                    nls = value.count("\n")
+                    if nls:
+                        lineno += nls
+                        line_start = text.rfind("\n", pos, end) + 1
+                        if not all_ascii:
+                            eol = text.find("\n", end)
+                            line_ascii = text[line_start : eol if eol >= 0 else n].isascii()
+                    append(Tok("STRING", value, start_line, col, lineno, bcol(end)))
+                elif kind == "cont":
+                    if end >= n and not brackets:  # (an open bracket is reported instead)
+                        raise self.error("unexpected EOF while parsing", lineno, bcol(pos) + 1)
+                    lineno += 1
+                    line_start = end
+                    if not all_ascii:
+                        eol = text.find("\n", end)
+                        line_ascii = text[end : eol if eol >= 0 else n].isascii()
+                elif kind == "badstring":
+                    quote = m.group().lstrip("rRbBfFuU")
+                    what = "triple-quoted string literal" if len(quote) == 3 else "string literal"
+                    detected = lineno if len(quote) == 1 else self.text.count("\n") + (not self.text.endswith("\n"))
+                    raise self.error(f"unterminated {what} (detected at line {detected})", lineno, bcol(pos))
+                pos = end
 
-        if brackets:
-            opener = brackets[-1]
-            raise self.error(f"unclosed '{opener.value}'", opener.lineno, opener.col_offset)
-        # the last line gets its NEWLINE even without a trailing '\n'
-        if len(toks) > line_begin and toks[-1].type not in ("NEWLINE", "INDENT", "DEDENT"):
-            if soft:
-                self._resolve_line(toks, line_begin, blocks[-1])
-            col = bcol(pos)
-            append(Tok("NEWLINE", "", lineno, col, lineno, col + 1))
-        elif toks and toks[-1].type == "INDENT":  # pragma: no cover - indentation before EOF only
-            toks.pop()
-        end_line, end_col = lineno, bcol(pos)
-        for _ in range(len(indents) - 1):
-            append(Tok("DEDENT", "", end_line, end_col, end_line, end_col))
-        append(Tok("$END", "", end_line, end_col, end_line, end_col))
+            if brackets:
+                opener = brackets[-1]
+                raise self.error(f"unclosed '{opener.value}'", opener.lineno, opener.col_offset)
+            # the last line gets its NEWLINE even without a trailing '\n'
+            if len(toks) > line_begin and toks[-1].type not in ("NEWLINE", "INDENT", "DEDENT"):
+                if soft:
+                    self._resolve_line(toks, line_begin, blocks[-1])
+                col = bcol(pos)
+                append(Tok("NEWLINE", "", lineno, col, lineno, col + 1))
+            elif toks and toks[-1].type == "INDENT":  # pragma: no cover - indentation before EOF only
+                toks.pop()
+            end_line, end_col = lineno, bcol(pos)
+            for _ in range(len(indents) - 1):
+                append(Tok("DEDENT", "", end_line, end_col, end_line, end_col))
+            append(Tok("$END", "", end_line, end_col, end_line, end_col))
+        except GopySyntaxError as exc:
+            # The complete logical lines before the error: the parser reads them
+            # first, so that an earlier error is the one reported (as CPython's
+            # parser, which pulls tokens as it goes, does).
+            exc.tokens_before = toks[:line_begin]  # type: ignore[attr-defined]
+            raise
         return toks
 
     def _bad_number(self, number: str, end: int, lineno: int, bcol: Callable[[int], int]) -> None:

@@ -265,3 +265,30 @@ def test_backslash_continuation_before_the_end_in_brackets() -> None:
 )
 def test_backslash_continuation_indentation_matches_cpython(src: str) -> None:
     assert ast.dump(gopy.parse(src), include_attributes=True) == ast.dump(ast.parse(src), include_attributes=True)
+
+
+# Two errors in one file: the one CPython reports. After a parser error CPython
+# tokenizes the rest of the file and most tokenizer errors found there win;
+# indentation errors, an unclosed bracket and "unexpected indent" do not.
+@pytest.mark.parametrize(
+    "src",
+    [
+        "  x = 1\ny = 2\n  z = 3\n",
+        "x = 1\n  y = 'abc\n",
+        "x = = 1\ny = 'abc\n",
+        "x = = 1\ny = (\n",
+        "x = = 1\nif x:\n        a\n    b\n",
+        "def f(:\n    pass\nz = 'abc\n",
+        "f() = 1\nz = ×\n",
+    ],
+)
+def test_the_error_reported_of_two_is_cpythons(src: str) -> None:
+    with pytest.raises(SyntaxError) as expected:
+        ast.parse(src)
+    err = cant_compile(src)
+    assert (err.msg, err.lineno, err.offset) == (expected.value.msg, expected.value.lineno, expected.value.offset)
+
+
+def test_an_earlier_error_wins_over_an_invalid_ascii_character() -> None:
+    err = cant_compile("f() = 1\nx = $\n")
+    assert (err.msg, err.lineno) == ("cannot assign to function call here. Maybe you meant '==' instead of '='?", 1)
