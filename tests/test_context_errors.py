@@ -38,6 +38,17 @@ CASES = [
     ("\nclass C:\n    x = <-ch\n", "main", RECV, 3, 9, 11),
     ("\ndef f(ch):\n    ch <- <-ch\n", "exec", SEND, 3, 8, 10),
     ("\ndef f(ch):\n    s = 'é€'; x = <-ch\n", "exec", RECV, 3, 19, 21),
+    # receives inside f-string replacement fields
+    ("\ndef f(ch):\n    return f\"{<-ch}\"\n", "exec", RECV, 3, 15, 17),
+    ("\ndef f(ch):\n    return f\"é{1}{x!r:>{<-ch}}\"\n", "exec", RECV, 3, 25, 27),
+    ("\ndef f(ch):\n    return (f'a'\n            f\"\"\"\n{ <-ch }\"\"\")\n", "exec", RECV, 5, 3, 5),
+    ("\nx = f'{<-ch}'\n", "exec", RECV, 2, 8, 10),
+    ("\nclass C:\n    x = f'{<-ch}'\n", "main", RECV, 3, 12, 14),
+    ("\nasync def f(ch):\n    return lambda: f'{<-ch}'\n", "exec", RECV, 3, 23, 25),
+    # Go syntax inside match and except* bodies, decorators
+    ("\ndef f(ch):\n    match x:\n        case 1:\n            ch <- 1\n", "exec", SEND, 5, 16, 18),
+    ("\ndef f(ch):\n    try:\n        pass\n    except* E:\n        v := <-ch\n", "exec", RECV, 6, 14, 16),
+    ("\ndef f(ch):\n    @deco(<-ch)\n    def g(): pass\n", "exec", RECV, 3, 11, 13),
     # defer
     ("\ndefer f()\n", "exec", DEFER_OUTSIDE, 2, 1, 6),
     ("\ndefer f()\n", "main", DEFER_OUTSIDE, 2, 1, 6),
