@@ -451,4 +451,6 @@ def _earlier_error(source: SourceText, mode: str, tokens: list[Tok] | None) -> G
         return syntax_error(exc, source, tables, [*tokens, stop])
     except GopySyntaxError as exc:
         return exc
+    except Exception:  # pragma: no cover - a bug here must not hide the tokenizer's error
+        return None
     return None
