@@ -290,6 +290,45 @@ GO_SNIPPETS: dict[str, tuple[str, str]] = {
         "for x in y: z := range\nfor i := range 3: r := range\n",
         "for x in y:\n    z = range\nasync for i in gopy.range_of(3):\n    r = range",
     ),
+    "go_call_shapes": (
+        "go fs[0](x)\ngo a.b(1).c(*xs, k=v, **kw)\ngo f[int](x)\ngo f()()\ngo f(x for x in y)\n",
+        "gopy.go(fs[0], x)\ngopy.go(a.b(1).c, *xs, k=v, **kw)\ngopy.go(f[int], x)\ngopy.go(f())\n"
+        "gopy.go(f, (x for x in y))",
+    ),
+    # 'go (' starts a call of a variable named 'go', as in Python
+    "go_then_parenthesis_is_python": ("go (f)(x)\ngo(f)\ngo (lambda: 1)()\n", "go(f)(x)\ngo(f)\ngo(lambda: 1)()"),
+    "recv_precedence_corners": (
+        "a = not <-ch\nb = -<-ch\nc = <-ch if x else y\nd = <-ch, 1\ne[<-ch] = <-ch.attr\nf = <-g()\n"
+        "h = (<-ch).x\ni = 2 ** <-ch\nj = <-ch[0]\nk = ~<-ch\nl = {<-ch: <-ch}\nm = [*<-ch]\nn = a if<-ch else b\n",
+        "a = not await gopy.recv(ch)\nb = -await gopy.recv(ch)\nc = await gopy.recv(ch) if x else y\n"
+        "d = (await gopy.recv(ch), 1)\ne[await gopy.recv(ch)] = await gopy.recv(ch.attr)\nf = await gopy.recv(g())\n"
+        "h = (await gopy.recv(ch)).x\ni = 2 ** await gopy.recv(ch)\nj = await gopy.recv(ch[0])\n"
+        "k = ~await gopy.recv(ch)\nl = {await gopy.recv(ch): await gopy.recv(ch)}\nm = [*await gopy.recv(ch)]\n"
+        "n = a if await gopy.recv(ch) else b",
+    ),
+    "recv_and_send_around_backslashes_and_non_ascii": (
+        "λ <- <-ch\nλ2 := <-\\\n    λ\nch \\\n  <- 1\n",
+        "await gopy.send(λ, await gopy.recv(ch))\nλ2 = await gopy.recv(λ)\nawait gopy.send(ch, 1)",
+    ),
+    "nested_select": (
+        "select:\n    case v := <-a:\n        select:\n            case <-b:\n                pass\n            default:\n"
+        "                x = [y for y in v]\n",
+        "_selected = await gopy.select(gopy.recv_case(a))\nif _selected.index == 0:\n    v = _selected.value\n"
+        "    _selected = await gopy.select(gopy.recv_case(b), default=True)\n    if _selected.index == 0:\n"
+        "        pass\n    else:\n        x = [y for y in v]",
+    ),
+    "go_syntax_in_match_try_star_and_decorators": (
+        "match x:\n    case 1:\n        ch <- 1\n        go f()\ntry:\n    v := <-ch\nexcept* E:\n    ch <- 2\n"
+        "@deco(<-ch)\ndef g(): pass\n",
+        "match x:\n    case 1:\n        await gopy.send(ch, 1)\n        gopy.go(f)\ntry:\n    v = await gopy.recv(ch)\n"
+        "except* E:\n    await gopy.send(ch, 2)\n@deco(await gopy.recv(ch))\ndef g():\n    pass",
+    ),
+    "range_and_defer_in_an_async_generator": (
+        "async def gen(d):\n    defer close(out)\n    for k, v := range d:\n        yield k\n    for range d:\n        pass\n",
+        "async def gen(d):\n    async with gopy.Defers() as defers:\n        defers.push(close, out)\n"
+        "        async for k, v in gopy.range_of(d, pairs=True):\n            yield k\n"
+        "        async for _ in gopy.range_of(d):\n            pass",
+    ),
     "select_empty": ("select: pass\n", "await gopy.select()"),
     "recv_in_fstring": (
         "print(f\"got {<-ch}!\")\ns = f\"{<-<-cc!r:>10} {x:<-5} {'<-'} {a<<-b} {~~y} {<-~z}\"\n",
@@ -447,3 +486,31 @@ def test_star_import_program_runs_in_order(tmp_path) -> None:
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
     assert result.stdout == "42 mine\n", result.stderr
     assert code.co_filename.endswith("prog.gopy")
+
+
+
+def test_line_endings_bom_and_missing_last_newline_give_the_same_tree() -> None:
+    src = (
+        "async def f(a, out):\n\tselect:  # pick\n\t\tcase v := <-a:\n\t\t\tprint(v)\n\n\t\t# c\n"
+        "\t\tcase out <- (\n\t\t\t1):\n\t\t\tpass\n\t\tdefault: pass\n\tgo g(\n\t\tx)\n\tx := <-\\\n\t\ta\n"
+    )
+    expected = _dump(gopy.parse(src))
+    for variant in (src.replace("\n", "\r\n"), src.replace("\n", "\r"), "\ufeff" + src, src.rstrip("\n")):
+        assert _dump(gopy.parse(variant)) == expected
+        assert _dump(gopy.parse(variant.encode("utf-8"))) == expected
+
+
+def test_latin_1_source_with_go_syntax_through_compile_source() -> None:
+    import asyncio
+
+    src = b"# -*- coding: latin-1 -*-\nasync def main():\n    ch := chan(1)\n    ch <- '\xe9t\xe9'\n    return <-ch, '\xe9' <- 1 if False else 0\n"
+    with pytest.raises(gopy.GopySyntaxError) as info:
+        _compiler.compile_source(src, "l1.gopy", "exec")
+    assert (info.value.lineno, info.value.offset) == (5, 22)  # a send is a statement; offsets in characters
+    src = src.replace(b", '\xe9' <- 1 if False else 0", b"")
+    namespace: dict = {}
+    exec(_compiler.compile_source(src, "l1.gopy", "exec"), namespace)
+    assert asyncio.run(namespace["main"]()) == "été"
+    module = gopy.parse(src, "l1.gopy", "exec")
+    send = module.body[-1].body[1]
+    assert (send.col_offset, send.end_col_offset) == (4, 4 + len("ch <- 'été'".encode()))
