@@ -114,6 +114,8 @@ class _Finisher:
             self.errors.append(("'return' outside function", pos_of(node)))
         elif isinstance(node, (ast.Yield, ast.YieldFrom)):
             self.errors.append(("'yield' outside function", pos_of(node)))
+        elif isinstance(node, ast.Nonlocal):
+            self.errors.append(("nonlocal declaration not allowed at module level", pos_of(node)))
         elif isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
             if holder is not self.module.body:
                 self.errors.append(

@@ -678,6 +678,7 @@ def test_main_mode_drops_top_level_global_statements() -> None:
     [
         ("return 1\n", "'return' outside function", 1),
         ("x = (yield)\n", "'yield' outside function", 6),
+        ("nonlocal x\n", "nonlocal declaration not allowed at module level", 1),
         (
             "if x:\n    from m import *\n",
             "'from ... import *' inside a block: move it to the top level",
