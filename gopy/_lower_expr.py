@@ -301,6 +301,9 @@ class ExprLowering(LoweringBase):
                 expr = ast.parse(wrapped, src.filename, mode="eval").body
         except SyntaxError as exc:
             lineno = (exc.lineno or 2) + first.lineno - 2
+            field = self._fstring_field_error(exc, lineno)
+            if field is not None:
+                raise field from None
             if exc.lineno == 2 and exc.offset:
                 col = exc.offset - 1
             else:
@@ -314,6 +317,25 @@ class ExprLowering(LoweringBase):
         if arrows:
             expr = ReceiveRestorer(arrows, self.go.recv_expr).visit(expr)  # type: ignore[attr-defined]
         return expr
+
+    def _fstring_field_error(self, exc: SyntaxError, lineno: int) -> GopySyntaxError | None:
+        """An error inside a replacement field, placed in the source line.
+
+        CPython 3.11 reports it against the field's text alone, as ``(a b)``;
+        the field is found in line ``lineno`` and the offsets moved there.
+        """
+        text = exc.text or ""
+        if not (exc.msg.startswith("f-string") and text.startswith("(") and exc.offset):
+            return None
+        inner = text.rstrip("\n")[1:-1]
+        line = self.source.line(lineno).replace("<-", "~~")  # as the text CPython parsed
+        k = line.find("{" + inner)
+        if not inner or k < 0:
+            return None
+        col = k + exc.offset - 1  # offset 2 is the field's first character, at k + 1
+        end = k + exc.end_offset - 1 if exc.end_offset and exc.end_lineno == exc.lineno else col + 1
+        src = self.source
+        return src.error(exc.msg, lineno, src.byte_col(lineno, col), lineno, src.byte_col(lineno, max(end, col + 1)))
 
     def _mark_receives(self, toks: list[Tok], first: Tok, start: int, text: str) -> tuple[str, set[tuple[int, int]]]:
         """``text`` with the replacement fields' ``<-`` overwritten, and their (line, byte column)s."""

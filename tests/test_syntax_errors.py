@@ -72,6 +72,11 @@ CASES = [
     ("\nx = $\n", "invalid character '$' (U+0024)", 2, 5),
     ("\nx = \\ y\n", "unexpected character after line continuation character", 2, 5),
     ("\nf'{}'\n", "f-string: empty expression not allowed", 2, 1),
+    # an error inside a replacement field points into the field (CPython 3.11 points into "(a b)")
+    ('\nx = f"é{a b}"\n', "f-string: invalid syntax. Perhaps you forgot a comma?", 2, 9),
+    ('\nx = (1,\n  f"{ a b!r}")\n', "f-string: invalid syntax. Perhaps you forgot a comma?", 3, 7),
+    ('\nx = f"{x:{b c}}"\n', "f-string: invalid syntax. Perhaps you forgot a comma?", 2, 11),
+    ('\nx = f"""\n  {a b}"""\n', "f-string: invalid syntax. Perhaps you forgot a comma?", 3, 4),
     # ---- brackets: unclosed ones are reported at the opening bracket
     ("\nx = (1,\n     2\n", "unclosed '('", 2, 5),
     ("\nx = [1, 2\ny = 3\n", "unclosed '['", 2, 5),
