@@ -271,6 +271,11 @@ def syntax_error(exc: UnexpectedToken, source: SourceText, tables: Tables, token
     if tt == "DEFAULT":
         return at_token("'default' outside 'select'")
     if tt == "INDENT":
+        if index >= 2 and tokens[index - 2].value == "select" and (
+            index == 2 or tokens[index - 3].type in ("NEWLINE", "INDENT", "DEDENT")
+        ):
+            word = tokens[index - 2]  # a 'select' line without its ':'
+            return source.error("expected ':'", word.end_lineno, word.end_col_offset)
         return source.error("unexpected indent", tok.lineno, max(tok.end_col_offset - 1, 0))
     if "INDENT" in expected:
         return source.error(_expected_block(tokens, index), tok.lineno, tok.col_offset)
@@ -290,6 +295,16 @@ def syntax_error(exc: UnexpectedToken, source: SourceText, tables: Tables, token
         return source.error("expected 'else' after 'if' expression", prev.end_lineno, prev.end_col_offset)
     if tt == "$END":
         return source.error("unexpected end of input", tok.lineno, tok.col_offset)
+    range_after = tt == lit["="] and index + 1 < len(tokens) and tokens[index + 1].value == "range"
+    if range_after or (prev is not None and prev.value == "range" and prev.type == "NAME" and _starts_operand(tok, lit)):
+        head = _line_head(tokens, index)
+        if head is not None and head.type == lit["for"]:
+            if range_after:
+                prev = tok
+            return source.error(
+                "invalid syntax. Perhaps you meant 'for ... := range ...'?",
+                prev.lineno, prev.col_offset, tok.end_lineno, tok.end_col_offset,
+            )
     if prev is not None and _ends_operand(prev, lit) and _starts_operand(tok, lit) and _in_brackets(tokens, index, lit):
         return source.error(
             "invalid syntax. Perhaps you forgot a comma?", prev.lineno, prev.col_offset, tok.end_lineno, tok.end_col_offset
