@@ -295,6 +295,20 @@ def syntax_error(exc: UnexpectedToken, source: SourceText, tables: Tables, token
         return source.error("expected 'else' after 'if' expression", prev.end_lineno, prev.end_col_offset)
     if tt == "$END":
         return source.error("unexpected end of input", tok.lineno, tok.col_offset)
+    if (
+        prev is not None
+        and prev.type == lit["except"]
+        and (tt == lit["*"] or "NAME" not in expected)
+        and index >= 2
+        and tokens[index - 2].type in ("DEDENT", "NEWLINE")
+    ):
+        end = tok if tt == lit["*"] else prev
+        return source.error(
+            "cannot have both 'except' and 'except*' on the same 'try'",
+            prev.lineno, prev.col_offset, end.end_lineno, end.end_col_offset,
+        )
+    if lit["("] in expected and prev is not None and index >= 2 and tokens[index - 2].type == lit["def"]:
+        return at_token("expected '('")
     range_after = tt == lit["="] and index + 1 < len(tokens) and tokens[index + 1].value == "range"
     if range_after or (prev is not None and prev.value == "range" and prev.type == "NAME" and _starts_operand(tok, lit)):
         head = _line_head(tokens, index)

@@ -99,6 +99,9 @@ CASES = [
     ("\nx = {1: 2 3: 4}\n", "invalid syntax. Perhaps you forgot a comma?", 2, 9),
     ("\nprint('é' x)\n", "invalid syntax. Perhaps you forgot a comma?", 2, 7),
     ("\nx ::= 1\n", "invalid syntax", 2, 4),
+    ("\ntry:\n    pass\nexcept E:\n    pass\nexcept* C:\n    pass\n", "cannot have both 'except' and 'except*' on the same 'try'", 6, 1),
+    ("\ntry:\n    pass\nexcept* C:\n    pass\nexcept D:\n    pass\n", "cannot have both 'except' and 'except*' on the same 'try'", 6, 1),
+    ("\ndef f[T](x): pass\n", "expected '('", 2, 6),
     # ---- indentation
     ("\n  x = 1\n", "unexpected indent", 2, 2),
     ("\nif x:\npass\n", "expected an indented block after 'if' statement on line 2", 3, 1),
