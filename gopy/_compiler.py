@@ -92,7 +92,14 @@ def parse(source: str | bytes, filename: str = "<unknown>", mode: str = "exec") 
 def translate(source: str | bytes, filename: str = "<unknown>", mode: str = "main") -> str:
     """The Python that gopy generates for ``source``, formatted with black."""
     module = parse(source, filename, mode)
-    code = ast.unparse(module)
+    try:
+        code = ast.unparse(module)
+    except RecursionError:
+        lineno = _deeply_nested_line(module)
+        text = _source_text(source, filename)
+        raise GopySyntaxError(
+            "expression too deeply nested to translate", filename, lineno, 1, text.line(lineno)
+        ) from None
     import black  # only here: formatting is for people, not for running
 
     try:
@@ -116,7 +123,25 @@ def compile_source(source: str | bytes, filename: str, mode: str = "exec") -> ty
         raise GopySyntaxError(
             exc.msg, filename, lineno, offset, text.line(lineno), end_lineno, end_offset
         ) from None
+    except RecursionError:
+        # CPython's compiler recurses over the tree: report where it nests too deeply.
+        text = _source_text(source, filename)
+        lineno = _deeply_nested_line(module)
+        raise GopySyntaxError(
+            "expression too deeply nested to compile", filename, lineno, 1, text.line(lineno)
+        ) from None
     except (ValueError, TypeError) as exc:
         raise GopyInternalError(
             f"internal compiler error: {type(exc).__name__}: {exc} (compiling {filename}); please report"
         ) from exc
+
+
+def _deeply_nested_line(module: ast.Module, limit: int = 200) -> int:
+    """The line of the first node nested more than ``limit`` levels deep (iteratively)."""
+    stack: list[tuple[ast.AST, int]] = [(module, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit and hasattr(node, "lineno"):
+            return node.lineno  # type: ignore[attr-defined,no-any-return]
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return 1

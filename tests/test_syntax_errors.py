@@ -303,3 +303,12 @@ def test_the_error_reported_of_two_is_cpythons(src: str) -> None:
 def test_an_earlier_error_wins_over_an_invalid_ascii_character() -> None:
     err = cant_compile("f() = 1\nx = $\n")
     assert (err.msg, err.lineno) == ("cannot assign to function call here. Maybe you meant '==' instead of '='?", 1)
+
+
+@pytest.mark.parametrize("expr", ["-" * 100000 + "1", "<-" * 5000 + "c", "a" + ".b" * 100000])
+def test_too_deep_for_cpythons_compiler_is_a_syntax_error(expr: str) -> None:
+    src = "y = 1\nx = " + expr + "\n"
+    for convert in (lambda: _compiler.compile_source(src, "deep.gopy", "main"), lambda: gopy.translate(src, "deep.gopy")):
+        with pytest.raises(GopySyntaxError) as info:
+            convert()
+        assert info.value.lineno == 2 and "too deeply nested" in info.value.msg
