@@ -312,3 +312,32 @@ def test_too_deep_for_cpythons_compiler_is_a_syntax_error(expr: str) -> None:
         with pytest.raises(GopySyntaxError) as info:
             convert()
         assert info.value.lineno == 2 and "too deeply nested" in info.value.msg
+
+
+def test_mutated_sources_give_a_syntax_error_or_a_tree() -> None:
+    """Random insertions of Go tokens and deletions: GopySyntaxError (well placed) or a parse, nothing else."""
+    import random
+    from pathlib import Path
+
+    rng = random.Random(2)
+    golden = Path(__file__).resolve().parent / "golden"
+    sources = [p.read_text(encoding="utf-8").split("\n# output\n")[0] for p in sorted(golden.glob("*.golden"))]
+    inserts = ["<-", ":=", "go ", "defer ", "select:", "case ", "default:", "\n", "(", ")", ":", " range ",
+               "\n    ", ",", 'f"{<-c}"', "\\\n", "\t", "\r", "λ", "'", "await "]
+    for _ in range(400):
+        src = rng.choice(sources)
+        for _ in range(rng.randint(1, 3)):
+            k = rng.randrange(len(src) + 1)
+            if rng.random() < 0.6:
+                src = src[:k] + rng.choice(inserts) + src[k:]
+            else:
+                src = src[:k] + src[k + rng.randint(1, 5) :]
+        lines = src.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        for mode in ("exec", "main"):
+            try:
+                gopy.parse(src, "fuzz.gopy", mode)
+            except GopySyntaxError as err:
+                assert 1 <= err.lineno <= len(lines) and err.offset >= 1, (err, src)
+                if err.text is not None:
+                    assert err.text.rstrip("\n") == lines[err.lineno - 1], (err, src)
+                    assert err.offset <= len(lines[err.lineno - 1]) + 2, (err, src)
