@@ -39,6 +39,7 @@ _AND = ast.And()
 _OR = ast.Or()
 _CONSTS = {"None": None, "True": True, "False": False, "...": ...}
 _PRELUDE = PRELUDE
+_PAD_LIMIT = 80  # columns beyond which an f-string group is parsed unpadded and shifted
 
 # What CPython calls an expression that cannot be a target.
 _DESCRIPTIONS = {
@@ -281,8 +282,8 @@ class ExprLowering(LoweringBase):
         lines = self._lines
         first_line = lines[first.lineno - 1]
         last_line = lines[last.end_lineno - 1]
-        start = len(first_line.encode("utf-8")[: first.col_offset].decode("utf-8"))
-        end = len(last_line.encode("utf-8")[: last.end_col_offset].decode("utf-8"))
+        start = src.char_col(first.lineno, first.col_offset)
+        end = src.char_col(last.end_lineno, last.end_col_offset)
         if first.lineno == last.end_lineno:
             text = first_line[start:end]
         else:
@@ -290,7 +291,11 @@ class ExprLowering(LoweringBase):
         arrows: set[tuple[int, int]] = set()
         if "<-" in text:
             text, arrows = self._mark_receives(toks, first, start, text)
-        wrapped = "(\n" + " " * first.col_offset + text + "\n)"
+        # Far right on a line, the group is parsed at column 0 and moved there
+        # afterwards (all on one line, that is the same): padding each f-string
+        # of a long line with spaces would make the line quadratic.
+        shift = first.col_offset if first.lineno == last.end_lineno and first.col_offset > _PAD_LIMIT else 0
+        wrapped = "(\n" + " " * (first.col_offset - shift) + text + "\n)"
         caught: list = []
         try:
             if _MAY_WARN.search(text):
@@ -306,11 +311,18 @@ class ExprLowering(LoweringBase):
                 raise field from None
             if exc.lineno == 2 and exc.offset:
                 col = exc.offset - 1
+                if shift:
+                    col = shift + len(text[:col].encode("utf-8"))
             else:
                 lineno, col = first.lineno, first.col_offset
             raise src.error(exc.msg, lineno, col) from None
         for w in caught:
             warnings.warn_explicit(w.message, w.category, src.filename, first.lineno)
+        if shift:
+            for node in ast.walk(expr):
+                if "col_offset" in node._attributes:
+                    node.col_offset += shift  # type: ignore[attr-defined]
+                    node.end_col_offset += shift  # type: ignore[attr-defined]
         ast.increment_lineno(expr, first.lineno - 2)
         if "cap" in text or "chan" in text or "close" in text or not text.isascii():
             self.prelude_names += [n for n in ast.walk(expr) if n.__class__ is ast.Name and n.id in _PRELUDE]

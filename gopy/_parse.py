@@ -203,12 +203,16 @@ def run_parser(tokens: list[Tok], tables: Tables, callbacks: list[Callable[[list
             else:
                 children = []
             if splice:
-                flat: list = []
-                for i, child in enumerate(children):
+                # A repetition is a left-recursive helper rule: grow its list in
+                # place (it belongs to the parser) rather than copy it at each
+                # item, which made long lists quadratic.
+                first = 1 if splice[0] == 0 else 0
+                flat: list = children[0] if first else []
+                for i in range(first, len(children)):
                     if i in splice:
-                        flat += child
+                        flat += children[i]
                     else:
-                        flat.append(child)
+                        flat.append(children[i])
                 children = flat
             if kind == CALL:
                 value = callbacks[rule](children)

@@ -131,10 +131,19 @@ class Tokenizer:
         soft = False  # the current logical line has a soft keyword or 'with'
         at_bol = True
 
+        # The byte column of the last position asked for on a non-ASCII line, so
+        # that a long line costs linear time (tokens are asked for left to right).
+        memo = [-1, 0, 0]  # line_start, position, byte column
+
         def bcol(p: int) -> int:
             if line_ascii:
                 return p - line_start
-            return len(text[line_start:p].encode("utf-8"))
+            if memo[0] != line_start or p < memo[1]:
+                memo[0] = memo[1] = line_start
+                memo[2] = 0
+            memo[2] += len(text[memo[1] : p].encode("utf-8"))
+            memo[1] = p
+            return memo[2]
 
         try:
             while True:

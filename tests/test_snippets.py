@@ -178,6 +178,11 @@ SNIPPETS: dict[str, str] = {
         "go; defer; select; range; default; case\n"
         "go -x\ngo[f](x)\ngo (f)(x)\ngo\\\n.x\n"
     ),
+    # far right on a line, f-string groups are parsed unpadded and moved (same columns)
+    "fstrings_far_right_on_a_long_non_ascii_line": (
+        "x = ('" + "é" * 80 + "', f\"{a}é{b!r:>{c}}\", f\"{x=}\", f\"é{a['é']}\" 'b' f'{c}', f\"{f'{d}'}\")\n"
+        + "y = [" + ", ".join(["f'é{i}'"] * 40) + "]\n"
+    ),
     "walrus_range_name": "if x := range(3): pass\nwhile (y := range(2)): pass\n",
     "space_before_minus": "a < -b\nif x < -1: pass\n",
 }

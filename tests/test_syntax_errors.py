@@ -341,3 +341,20 @@ def test_mutated_sources_give_a_syntax_error_or_a_tree() -> None:
                 if err.text is not None:
                     assert err.text.rstrip("\n") == lines[err.lineno - 1], (err, src)
                     assert err.offset <= len(lines[err.lineno - 1]) + 2, (err, src)
+
+
+def test_fstring_errors_far_right_on_a_long_line() -> None:
+    pad = 'x = "' + "é" * 90 + '" + '
+    err = cant_compile(pad + 'f"{a b}"\n')
+    assert (err.lineno, err.offset, err.end_offset) == (1, len(pad) + 4, len(pad) + 7)
+    err = cant_compile(pad + 'f"a" b"b"\n')
+    assert (err.msg, err.offset) == ("cannot mix bytes and nonbytes literals", len(pad) + 1)
+
+
+def test_source_char_col_of_byte_offsets() -> None:
+    from gopy._source import SourceText
+
+    line = "aé€b𝄞c\n"
+    text = SourceText(line)
+    for byte_col in range(len(line.encode()) + 3):
+        assert text.char_col(1, byte_col) == len(line.encode()[:byte_col].decode("utf-8", "replace"))
