@@ -105,6 +105,9 @@ def run_path(path: str, args: list[str]) -> int:
     folder = os.path.dirname(abspath)
     if os.path.isdir(abspath):
         folder, abspath = abspath, os.path.join(abspath, "__main__.gopy")
+        if not os.path.isfile(abspath):
+            print(f"gopy: can't find '__main__.gopy' module in {folder!r}", file=sys.stderr)
+            return EXIT_ERROR  # as Python's "can't find '__main__' module"
     loader = MainLoader("__main__", abspath)
     try:
         code = _compile(loader)

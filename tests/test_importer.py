@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -338,3 +339,42 @@ def test_syntax_error_on_import_prints_like_cpython(tmp_path: Path) -> None:
     assert len(gopy_report) == 7
     assert gopy_report[5].startswith("    ") and set(gopy_report[5].strip()) == {"^"}
     assert gopy_report[6].startswith("SyntaxError: ")
+
+
+@pytest.mark.parametrize(
+    "importer",
+    [
+        "import broken",
+        "import outer",  # outer imports broken: outer's frame stays, importlib's go
+        "import pkg.tool",  # the package's __init__ is the broken file
+        "from pkg import tool",
+        "import ok\nopen(ok.__file__, 'a').write('x = = 1\\n')\nimport importlib\nimportlib.reload(ok)",
+    ],
+)
+def test_import_syntax_error_output_is_cpythons_byte_for_byte(tmp_path: Path, importer: str) -> None:
+    """The whole report, traceback header to message, is the one the same code in a .py gets."""
+    reports = []
+    for suffix in (".gopy", ".py"):
+        root = tmp_path / suffix[1:]
+        write(root / f"broken{suffix}", "values = [1, 2]\nx = = 1\n")
+        write(root / f"outer{suffix}", "import broken\n")
+        write(root / "pkg" / f"__init__{suffix}", "x = = 1\n")
+        write(root / "pkg" / f"tool{suffix}", "VALUE = 1\n")
+        write(root / f"ok{suffix}", "VALUE = 1\n")
+        write(root / "main.py", f"import gopy\n{importer}\n")
+        result = python("main.py", cwd=root)
+        assert (result.returncode, result.stdout) == (1, ""), result.stderr
+        report = result.stderr.replace(str(root), "ROOT").replace("main.py", "MAIN")
+        reports.append(re.sub(rf'(ROOT/[^"]*){re.escape(suffix)}"', r'\1.SUFFIX"', report))
+    if "reload" in importer:
+        # No import statement, so no import.c trimming: importlib's frames show
+        # for a .py too (and theirs name other lines). The rest is the same.
+        gopy_lines, python_lines = (report.splitlines() for report in reports)
+        start = next(i for i, line in enumerate(gopy_lines) if "<frozen" in line)
+        assert gopy_lines[:start] == python_lines[:start] and gopy_lines[-4:] == python_lines[-4:]
+        assert all(line.startswith('  File "<frozen importlib.') for line in gopy_lines[start:-4])
+    else:
+        assert reports[0] == reports[1]
+    assert reports[0].endswith('.SUFFIX", line 1\n    x = = 1\n        ^\nSyntaxError: invalid syntax\n') or reports[
+        0
+    ].endswith('.SUFFIX", line 2\n    x = = 1\n        ^\nSyntaxError: invalid syntax\n')

@@ -275,6 +275,17 @@ def test_missing_file(tmp_path: Path) -> None:
     result = gopy_run("nothere.gopy", cwd=tmp_path)
     assert result.returncode == 2
     assert "can't open file" in result.stderr and "nothere.gopy" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_directory_without_main_gopy(tmp_path: Path) -> None:
+    write(tmp_path / "app" / "helper.gopy", "NAME = 'helper'\n")
+    result = gopy_run("app", cwd=tmp_path)
+    plain = python("app", cwd=tmp_path)
+    assert result.returncode == plain.returncode == 1
+    where = str(tmp_path / "app")
+    assert result.stderr == f"gopy: can't find '__main__.gopy' module in {where!r}\n"
+    assert plain.stderr.endswith(f"can't find '__main__' module in {where!r}\n")
 
 
 def test_program_cache_is_separate_and_reused(tmp_path: Path) -> None:
