@@ -8,6 +8,8 @@ checks. ``ExprLowering`` has one method per expression rule of the grammar.
 from __future__ import annotations
 
 import ast
+import bisect
+import itertools
 import re
 import warnings
 from typing import Any
@@ -92,6 +94,7 @@ class LoweringBase:
         # id(recv node) -> (channel, pos, node) for a receive that is not parenthesised
         self.recv: dict[int, tuple] = {}
         self._lines: list[str] | None = None
+        self._char_starts: dict[int, list[int] | None] = {}
         # Every Name spelled like a prelude name (``chan``, ``close``, ``cap``): the
         # module passes are skipped for plain Python that has none in Load context.
         self.prelude_names: list[ast.Name] = []
@@ -128,6 +131,17 @@ class LoweringBase:
         """Whether a tuple was written without its own parentheses."""
         first = self.span(node.elts[0], node.elts[0])
         return (node.lineno, node.col_offset) == first[:2]
+
+    def char_col(self, lineno: int, byte_col: int) -> int:
+        """The character column of a token boundary (linear per line, however many f-strings it has)."""
+        try:
+            starts = self._char_starts[lineno]
+        except KeyError:
+            line = self.source.line(lineno)
+            # the byte offset where each character of the line starts, built once per line
+            starts = None if line.isascii() else list(itertools.accumulate((len(c.encode("utf-8")) for c in line), initial=0))
+            self._char_starts[lineno] = starts
+        return byte_col if starts is None else bisect.bisect_left(starts, byte_col)
 
     def error_at(self, msg: str, node: Any) -> GopySyntaxError:
         """A syntax error spanning ``node`` (a token or an AST node)."""
@@ -282,8 +296,8 @@ class ExprLowering(LoweringBase):
         lines = self._lines
         first_line = lines[first.lineno - 1]
         last_line = lines[last.end_lineno - 1]
-        start = src.char_col(first.lineno, first.col_offset)
-        end = src.char_col(last.end_lineno, last.end_col_offset)
+        start = self.char_col(first.lineno, first.col_offset)
+        end = self.char_col(last.end_lineno, last.end_col_offset)
         if first.lineno == last.end_lineno:
             text = first_line[start:end]
         else:

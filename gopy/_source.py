@@ -7,8 +7,6 @@ between them, cheaply for the common all-ASCII line.
 
 from __future__ import annotations
 
-import bisect
-import itertools
 import re
 
 from gopy._errors import GopySyntaxError
@@ -28,7 +26,6 @@ class SourceText:
         # also breaks at \f, \x85, \u2028 and others).
         self.lines = _LINE.findall(text)[:-1] or [""]
         self._ascii = [line.isascii() for line in self.lines]
-        self._char_starts: dict[int, list[int]] = {}
 
     def line(self, lineno: int) -> str:
         """Line ``lineno`` (1-based) with its newline, or '' past the end."""
@@ -46,14 +43,7 @@ class SourceText:
         """Character column of UTF-8 byte offset ``byte_col`` (0-based)."""
         if lineno > len(self.lines) or self._ascii[lineno - 1]:
             return byte_col
-        starts = self._char_starts.get(lineno)
-        if starts is None:
-            # the byte offset where each character of the line starts, built once per line
-            starts = list(itertools.accumulate((len(c.encode("utf-8")) for c in self.lines[lineno - 1]), initial=0))
-            self._char_starts[lineno] = starts
-        i = bisect.bisect_right(starts, byte_col) - 1
-        # inside a character: it counts, as a decoded partial character would
-        return i + 1 if starts[i] != byte_col and i + 1 < len(starts) else i
+        return len(self.lines[lineno - 1].encode("utf-8")[:byte_col].decode("utf-8", "replace"))
 
     def error(
         self,

@@ -351,10 +351,11 @@ def test_fstring_errors_far_right_on_a_long_line() -> None:
     assert (err.msg, err.offset) == ("cannot mix bytes and nonbytes literals", len(pad) + 1)
 
 
-def test_source_char_col_of_byte_offsets() -> None:
+def test_char_col_of_token_boundaries() -> None:
+    from gopy._lower import Lowerer
     from gopy._source import SourceText
 
     line = "aé€b𝄞c\n"
-    text = SourceText(line)
-    for byte_col in range(len(line.encode()) + 3):
-        assert text.char_col(1, byte_col) == len(line.encode()[:byte_col].decode("utf-8", "replace"))
+    lowerer = Lowerer(SourceText(line), "exec")
+    for char_col in range(len(line)):
+        assert lowerer.char_col(1, len(line[:char_col].encode())) == char_col
