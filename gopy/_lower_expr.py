@@ -376,7 +376,7 @@ class ExprLowering(LoweringBase):
         for t in toks:
             if "<-" not in t.value:
                 continue
-            token_col = len(lines[t.lineno - 1].encode("utf-8")[: t.col_offset].decode("utf-8"))
+            token_col = self.char_col(t.lineno, t.col_offset)
             for off in receive_arrows(t.value):
                 newlines = t.value.count("\n", 0, off)
                 if newlines:
