@@ -81,9 +81,13 @@ def _translate(args: list[str]) -> int:
         return 1
     if options.output is None:
         sys.stdout.write(python)
-    else:
+        return 0
+    try:
         with open(options.output, "w", encoding="utf-8") as out:
             out.write(python)
+    except OSError as exc:
+        print(f"gopy translate: {options.output}: {exc.strerror}", file=sys.stderr)
+        return 1
     return 0
 
 

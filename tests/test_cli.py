@@ -92,6 +92,13 @@ def test_translate_missing_file(tmp_path: Path) -> None:
     assert result.returncode == 1 and "nothere.gopy" in result.stderr
 
 
+def test_translate_to_an_unwritable_place(tmp_path: Path) -> None:
+    write(tmp_path / "ok.gopy", "x = 1\n")
+    result = gopy("translate", "ok.gopy", "-o", "no/such/dir/ok.py", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == "gopy translate: no/such/dir/ok.py: No such file or directory\n"
+
+
 PROGRAMS = {
     "ok": """\
         import sys
