@@ -6,6 +6,25 @@ values) and collected like a Python test module. Coroutine test functions run
 under ``gopy.run_supervised``: a deadlocked test fails with Go's deadlock
 report instead of hanging, and a goroutine's panic fails the test with its
 report. Plain test functions are called directly.
+
+Limits, on purpose:
+
+- Each coroutine test gets a fresh event loop of its own, created and closed
+  around the test. Async fixtures (``async def`` under ``@pytest.fixture``)
+  are not run by this plugin: pytest reports them as an error. Use a plain
+  fixture (channels, ``WaitGroup`` and ``Mutex`` may be created outside a
+  loop), or set things up inside the test.
+- There is no per-test timeout. A test blocked on something that can still
+  wake it (a long ``Timer``, ``sleep``, a thread, I/O) is not a deadlock and
+  waits as long as it takes, as in Go. Use pytest-timeout's default signal
+  method (``--timeout=N``): the exception lands in the event loop, the test
+  fails, its goroutines are cancelled and the next test runs.
+- Only the default import mode ("prepend"): a test file's root directory is
+  put on ``sys.path`` and the module gets its dotted package name, so two
+  test files need different basenames unless they are in packages.
+- Only test files are ``.gopy``: ``conftest.py`` stays a Python file.
+- ``.py`` test files are not touched (``async def`` tests in them are left to
+  pytest-asyncio or anyio as before); ``-p no:gopy`` turns the plugin off.
 """
 
 from __future__ import annotations

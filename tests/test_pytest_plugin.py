@@ -426,3 +426,98 @@ def test_python_files_patterns_apply_to_gopy_files(pytester: pytest.Pytester) ->
     result = run(pytester, "--collect-only", "-q", "-o", "python_files=check_*.py")
     result.stdout.fnmatch_lines(["check_custom.gopy::test_it"])
     assert "test_prefix" not in result.stdout.str()
+
+
+def test_async_fixture_is_a_clear_error(pytester: pytest.Pytester) -> None:
+    write(
+        pytester,
+        "test_fixtures.gopy",
+        """
+        import pytest
+
+        @pytest.fixture
+        async def numbers():
+            return chan(3)
+
+        @pytest.fixture
+        def plain():
+            return chan(1)
+
+        async def test_async_fixture(numbers):
+            pass
+
+        async def test_plain_fixture_holds_a_channel(plain):
+            plain <- 5
+            assert <-plain == 5
+        """,
+    )
+    result = run(pytester)
+    result.assert_outcomes(errors=1, passed=1)
+    result.stdout.fnmatch_lines(["*requested an async fixture 'numbers'*"])
+
+
+def test_an_exception_from_a_signal_handler_ends_a_timer_blocked_test(
+    pytester: pytest.Pytester,
+) -> None:
+    """What pytest-timeout's signal method does: the test fails, the next one runs."""
+    write(
+        pytester,
+        "test_slow.gopy",
+        """
+        import signal
+        from gopy import Timer
+
+        class TooSlow(Exception):
+            pass
+
+        def on_alarm(signum, frame):
+            raise TooSlow("timed out")
+
+        async def test_blocked_on_a_timer():
+            signal.signal(signal.SIGALRM, on_alarm)
+            signal.setitimer(signal.ITIMER_REAL, 0.2)
+            <-Timer(1000).c
+
+        async def test_next_one_runs():
+            ch := chan(1)
+            ch <- "still fine"
+            assert <-ch == "still fine"
+        """,
+    )
+    result = run(pytester)
+    result.assert_outcomes(failed=1, passed=1)
+    result.stdout.fnmatch_lines(["*TooSlow: timed out*"])
+
+
+def test_disabled_with_p_no_gopy_and_py_tests_untouched(pytester: pytest.Pytester) -> None:
+    write(
+        pytester,
+        "test_go.gopy",
+        """
+        async def test_gopy():
+            pass
+        """,
+    )
+    write(
+        pytester,
+        "test_plain.py",
+        """
+        def test_py():
+            assert True
+
+        async def test_py_coroutine():
+            pass
+        """,
+    )
+    enabled = run(pytester, "-p", "no:asyncio")
+    enabled.assert_outcomes(passed=2, failed=1)
+    # pytest's own verdict on a coroutine test in a .py file: gopy left it alone.
+    enabled.stdout.fnmatch_lines(
+        [
+            "async def functions are not natively supported.",
+            "*FAILED test_plain.py::test_py_coroutine*",
+        ]
+    )
+    disabled = run(pytester, "-p", "no:gopy", "-p", "no:asyncio")
+    disabled.assert_outcomes(passed=1, failed=1)
+    assert "test_go.gopy" not in disabled.stdout.str()
