@@ -26,6 +26,8 @@ class SelectorProbe:
         self.loop = loop
         ssock = getattr(loop, "_ssock", None)
         self.self_pipe = ssock.fileno() if ssock is not None else -1
+        # A child process's exit reaches the loop from a watcher thread.
+        self.opened = _Opened(loop)
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> asyncio.TimerHandle:
         """A timer of the checker's own (excluded by being run when we look)."""
@@ -48,7 +50,9 @@ class SelectorProbe:
         proactor = getattr(loop, "_proactor", None)  # Windows: overlapped I/O in flight
         if proactor is not None and getattr(proactor, "_cache", None):
             return True
-        return bool(getattr(loop, "_signal_handlers", None)) or _executor_busy(loop)
+        if getattr(loop, "_signal_handlers", None) or _executor_busy(loop):
+            return True
+        return self.opened.busy()
 
 
 class TrackingProbe:
@@ -56,22 +60,27 @@ class TrackingProbe:
 
     The loop's ``call_later``/``call_at``/``add_reader``/``add_writer`` are
     shadowed by instance attributes that remember timers and watched file
-    descriptors (likewise signal handlers and ``run_in_executor`` jobs). Callbacks the loop schedules internally (transports,
-    ``call_soon``) are invisible, so a deadlock is only reported when the same
-    tasks wait on the same futures at two checks in a row.
+    descriptors (likewise signal handlers, ``run_in_executor`` jobs, and the
+    servers, connections and subprocesses the loop opens). Callbacks the loop
+    schedules internally (``call_soon``, transports' own) are invisible, so a
+    deadlock is only reported when the same tasks wait on the same futures at
+    two checks in a row.
     """
 
     exact = False
 
     def __init__(self, loop: Any) -> None:
         self.loop = loop
-        self.timers: list[Any] = []
+        #: (when, handle): the fire time as computed here, since uvloop returns a plain
+        #: Handle (no when()) for a zero delay
+        self.timers: list[tuple[float, Any]] = []
         self.fds: set[int] = set()
         self.signals: set[int] = set()
         self.jobs: list[Any] = []  # run_in_executor futures
         self.jobs_prune_at = 64
         self.prune_at = 64
         self._call_later = loop.call_later
+        self.opened = _Opened(loop)
         try:
             self._wrap(loop)
         except (AttributeError, TypeError):  # no instance __dict__: timers stay invisible
@@ -83,10 +92,11 @@ class TrackingProbe:
         orig_remove_reader, orig_remove_writer = loop.remove_reader, loop.remove_writer
 
         def call_later(delay: float, callback: Any, *args: Any, context: Any = None) -> Any:
-            return self._track(orig_later(delay, callback, *args, context=context))
+            handle = orig_later(delay, callback, *args, context=context)
+            return self._track(loop.time() + delay, handle)
 
         def call_at(when: float, callback: Any, *args: Any, context: Any = None) -> Any:
-            return self._track(orig_at(when, callback, *args, context=context))
+            return self._track(when, orig_at(when, callback, *args, context=context))
 
         def add_reader(fd: Any, callback: Any, *args: Any) -> None:
             orig_add_reader(fd, callback, *args)
@@ -133,8 +143,8 @@ class TrackingProbe:
         loop.add_reader, loop.add_writer = add_reader, add_writer
         loop.remove_reader, loop.remove_writer = remove_reader, remove_writer
 
-    def _track(self, handle: Any) -> Any:
-        self.timers.append(handle)
+    def _track(self, when: float, handle: Any) -> Any:
+        self.timers.append((when, handle))
         if len(self.timers) >= self.prune_at:
             self._prune()
             self.prune_at = 2 * len(self.timers) + 64
@@ -142,7 +152,7 @@ class TrackingProbe:
 
     def _prune(self) -> None:
         now = self.loop.time()
-        self.timers = [h for h in self.timers if not h.cancelled() and h.when() > now]
+        self.timers = [(w, h) for w, h in self.timers if w > now and not h.cancelled()]
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> Any:
         """A timer of the checker's own, not tracked."""
@@ -153,7 +163,71 @@ class TrackingProbe:
         self._prune()
         if any(not job.done() for job in self.jobs):
             return True
-        return bool(self.timers or self.fds or self.signals) or _executor_busy(self.loop)
+        if self.timers or self.fds or self.signals or _executor_busy(self.loop):
+            return True
+        return self.opened.busy()
+
+
+class _Opened:
+    """Servers, connections and subprocesses opened through the loop's methods.
+
+    Their events reach goroutines through protocol callbacks that no task
+    awaits: a listening server, an open transport or a running child process
+    can still wake a goroutine. (On asyncio's selector loop sockets and pipes
+    are visible in the selector too; a child's exit is not.)
+    """
+
+    #: the loop's coroutine methods that open something, and whether it is a server
+    METHODS = (
+        ("create_server", True),
+        ("create_unix_server", True),
+        ("create_connection", False),
+        ("create_unix_connection", False),
+        ("create_datagram_endpoint", False),
+        ("connect_accepted_socket", False),
+        ("connect_read_pipe", False),
+        ("connect_write_pipe", False),
+        ("subprocess_exec", False),
+        ("subprocess_shell", False),
+    )
+
+    def __init__(self, loop: Any) -> None:
+        self.servers: list[Any] = []
+        self.transports: list[Any] = []
+        for name, is_server in self.METHODS:
+            original = getattr(loop, name, None)
+            if original is not None:
+                try:
+                    setattr(loop, name, self._wrap(original, is_server))
+                except (AttributeError, TypeError):  # no instance __dict__: stays invisible
+                    return
+
+    def _wrap(self, original: Callable[..., Any], is_server: bool) -> Callable[..., Any]:
+        async def opener(*args: Any, **kwargs: Any) -> Any:
+            result = await original(*args, **kwargs)
+            if is_server:
+                self.servers.append(result)
+            else:
+                self.transports.append(result[0])
+            return result
+
+        return opener
+
+    def busy(self) -> bool:
+        """True if a tracked server still serves, or a transport or child process is live."""
+        self.servers = [s for s in self.servers if s.is_serving()]
+        self.transports = [t for t in self.transports if _transport_live(t)]
+        return bool(self.servers or self.transports)
+
+
+def _transport_live(transport: Any) -> bool:
+    get_returncode = getattr(transport, "get_returncode", None)
+    if get_returncode is not None:  # a subprocess: live until the child has exited
+        try:
+            return get_returncode() is None
+        except Exception:  # a transport that cannot tell: assume it may wake someone
+            return True
+    return not transport.is_closing()
 
 
 def _fileno(fd: Any) -> int:

@@ -155,7 +155,12 @@ class _Supervisor:
         self.checker = None
         if self.closing or self.failure is not None:
             return
-        stuck = self.stuck_tasks()
+        try:
+            stuck = self.stuck_tasks()
+        except Exception:
+            # A loop that surprises the probe must not end detection for good
+            # (an exception here would drop the rescheduling below).
+            stuck = None
         if stuck is not None and (self.probe.exact or stuck == self.suspect):
             self.suspect = None
             self.fail(Deadlock(self.deadlock_report(list(stuck))))

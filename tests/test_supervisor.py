@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,9 @@ LOOPS = [
     "asyncio",
     pytest.param(
         "uvloop",
-        marks=pytest.mark.skipif(importlib.util.find_spec("uvloop") is None, reason="uvloop not installed"),
+        marks=pytest.mark.skipif(
+            importlib.util.find_spec("uvloop") is None, reason="uvloop not installed"
+        ),
     ),
 ]
 
@@ -175,10 +178,7 @@ def test_sys_exit_in_main_keeps_its_status(tmp_path: Path) -> None:
 
 def test_body_then_sync_main(tmp_path: Path) -> None:
     script = tmp_path / "prog.py"
-    script.write_text(
-        PRELUDE
-        + textwrap.dedent(
-            """
+    script.write_text(PRELUDE + textwrap.dedent("""
             def main():
                 print("main", order)
 
@@ -188,10 +188,10 @@ def test_body_then_sync_main(tmp_path: Path) -> None:
                 await asyncio.sleep(0)
 
             gopy.run_program(_top, globals())
-            """
-        )
+            """))
+    proc = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=TIMEOUT
     )
-    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=TIMEOUT)
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "main ['body']\n", "")
 
 
@@ -355,7 +355,9 @@ def test_deadlock_report(tmp_path: Path, case: str, loop: str) -> None:
     proc = run(tmp_path, body, loop)
     script = tmp_path / "prog.py"
     assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.startswith("fatal error: all goroutines are asleep - deadlock!\n\ngoroutine 1 [")
+    assert proc.stderr.startswith(
+        "fatal error: all goroutines are asleep - deadlock!\n\ngoroutine 1 ["
+    )
     assert "destroyed" not in proc.stderr and "Exception ignored" not in proc.stderr
     blocks = goroutines(proc.stderr)
     assert sorted(blocks) == sorted(expected)
@@ -364,7 +366,10 @@ def test_deadlock_report(tmp_path: Path, case: str, loop: str) -> None:
         assert got_reason == reason
         assert_parked_at(frames, function, script, marker[0] if marker else "PARK")
     if case == "cycle":  # the main goroutine's block shows the whole call chain
-        assert blocks[1][1][2:] == ["__main__.main(...)", f"\t{script}:{line_of(script, 'PARK') - 3}"]
+        assert blocks[1][1][2:] == [
+            "__main__.main(...)",
+            f"\t{script}:{line_of(script, 'PARK') - 3}",
+        ]
 
 
 def test_deadlock_report_with_runtime_frames(tmp_path: Path) -> None:
@@ -376,7 +381,9 @@ def test_deadlock_report_with_runtime_frames(tmp_path: Path) -> None:
         """,
     )
     env = dict(os.environ, GOPY_TRACEBACK="all")
-    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=TIMEOUT, env=env)
+    proc = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=TIMEOUT, env=env
+    )
     assert proc.returncode == 2
     assert "_chan.py" in proc.stderr
 
@@ -540,7 +547,11 @@ def test_ctrl_c_exits_130_without_traceback(tmp_path: Path, loop: str) -> None:
     )
     env = dict(os.environ, GOPY_TEST_LOOP=loop)
     proc = subprocess.Popen(
-        [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        [sys.executable, str(script)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     try:
         assert proc.stdout is not None
@@ -553,3 +564,234 @@ def test_ctrl_c_exits_130_without_traceback(tmp_path: Path, loop: str) -> None:
     assert proc.returncode == 130
     assert len(stderr.splitlines()) <= 1, stderr
     assert "Traceback" not in stderr
+
+
+# ------------------------------------------- in process: what can wake a goroutine ---
+# A short check period makes each case quick; every wake-up comes after several checks.
+
+PERIOD = 0.02
+WAKE_AFTER = 0.3
+
+
+@pytest.fixture
+def fast_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gopy import _supervisor
+
+    monkeypatch.setattr(_supervisor, "_CHECK_PERIOD", PERIOD)
+
+
+def supervised(loop: str, body: Any) -> Any:
+    """``gopy.run_supervised(body)`` on the named loop."""
+    import asyncio
+
+    import gopy
+
+    policy = asyncio.get_event_loop_policy()
+    if loop == "uvloop":
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    try:
+        return gopy.run_supervised(body)
+    finally:
+        asyncio.set_event_loop_policy(policy)
+
+
+class _ExitProtocol:
+    """A subprocess protocol that closes a channel when the process exits."""
+
+    def __init__(self, ch: Any) -> None:
+        self.ch = ch
+
+    def connection_made(self, transport: Any) -> None:
+        pass
+
+    def pipe_data_received(self, fd: int, data: bytes) -> None:
+        pass
+
+    def pipe_connection_lost(self, fd: int, exc: Any) -> None:
+        pass
+
+    def process_exited(self) -> None:
+        self.ch.close()
+
+    def connection_lost(self, exc: Any) -> None:
+        pass
+
+
+async def _wake_subprocess_protocol() -> Any:
+    import asyncio
+
+    import gopy
+
+    ch = gopy.chan()
+    loop = asyncio.get_running_loop()
+    code = f"import time; time.sleep({WAKE_AFTER})"
+    transport, _ = await loop.subprocess_exec(
+        lambda: _ExitProtocol(ch),
+        sys.executable,
+        "-c",
+        code,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        return await ch.recv_ok()  # only the child's exit can wake main
+    finally:
+        transport.close()
+
+
+async def _wake_socket_server() -> Any:
+    import asyncio
+    import socket
+    import threading
+
+    import gopy
+
+    ch = gopy.chan()
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1)
+        writer.close()
+        ch.close()
+
+    server = await asyncio.start_server(handler, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+
+    def connect() -> None:  # an ordinary thread: only the listening socket can wake main
+        with socket.create_connection(("127.0.0.1", port)) as s:
+            s.sendall(b"x")
+            s.recv(1)
+
+    threading.Timer(WAKE_AFTER, connect).start()
+    try:
+        return await ch.recv_ok()
+    finally:
+        server.close()
+
+
+async def _wake_executor_awaited() -> Any:
+    import asyncio
+    import time
+
+    import gopy
+
+    ch = gopy.chan()
+
+    async def worker() -> None:
+        await asyncio.get_running_loop().run_in_executor(None, time.sleep, WAKE_AFTER)
+        ch.close()
+
+    gopy.go(worker)
+    return await ch.recv_ok()
+
+
+async def _wake_asyncio_event() -> Any:
+    import asyncio
+    import threading
+
+    import gopy
+
+    ch = gopy.chan()
+    event = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    async def worker() -> None:
+        await event.wait()
+        ch.close()
+
+    gopy.go(worker)
+    threading.Timer(WAKE_AFTER, loop.call_soon_threadsafe, (event.set,)).start()
+    return await ch.recv_ok()
+
+
+async def _wake_asyncio_queue() -> Any:
+    import asyncio
+    import threading
+
+    import gopy
+
+    ch = gopy.chan()
+    q: asyncio.Queue[int] = asyncio.Queue()
+    loop = asyncio.get_running_loop()
+
+    async def worker() -> None:
+        await q.get()
+        ch.close()
+
+    gopy.go(worker)
+    threading.Timer(WAKE_AFTER, loop.call_soon_threadsafe, (q.put_nowait, 1)).start()
+    return await ch.recv_ok()
+
+
+async def _wake_subprocess_awaited() -> Any:
+    import asyncio
+
+    import gopy
+
+    ch = gopy.chan()
+
+    async def worker() -> None:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", f"import time; time.sleep({WAKE_AFTER})"
+        )
+        await proc.wait()
+        ch.close()
+
+    gopy.go(worker)
+    return await ch.recv_ok()
+
+
+IN_PROCESS_WAKEABLE = {
+    "subprocess_protocol": _wake_subprocess_protocol,
+    "socket_server": _wake_socket_server,
+    "executor_awaited": _wake_executor_awaited,
+    "asyncio_event": _wake_asyncio_event,
+    "asyncio_queue": _wake_asyncio_queue,
+    "subprocess_awaited": _wake_subprocess_awaited,
+}
+
+
+@pytest.mark.parametrize("loop", LOOPS)
+@pytest.mark.parametrize("case", sorted(IN_PROCESS_WAKEABLE))
+def test_no_false_deadlock_while_something_can_wake_main(
+    fast_checks: None, case: str, loop: str
+) -> None:
+    assert supervised(loop, IN_PROCESS_WAKEABLE[case]) == (None, False)
+
+
+async def _stuck_after_stopped_timers() -> None:
+    import asyncio
+
+    import gopy
+
+    gopy.Timer(3600).stop()
+    ticker = gopy.Ticker(3600)
+    ticker.stop()
+    async with asyncio.timeout(3600):  # exits: its handle is cancelled, maybe still queued
+        pass
+    await asyncio.sleep(0)
+    await gopy.chan().recv()
+
+
+async def _stuck_after_fired_timers() -> None:
+    import asyncio
+
+    import gopy
+
+    await gopy.after(0).recv()
+    await gopy.Timer(0.001).c.recv()
+    await asyncio.sleep(0.001)
+    await gopy.chan().send(1)
+
+
+@pytest.mark.parametrize("loop", LOOPS)
+@pytest.mark.parametrize("body", [_stuck_after_stopped_timers, _stuck_after_fired_timers])
+def test_deadlock_detected_despite_finished_timer_handles(
+    fast_checks: None, body: Any, loop: str
+) -> None:
+    import gopy
+
+    with pytest.raises(gopy.Deadlock):
+        supervised(loop, body)
