@@ -343,6 +343,9 @@ class Tokenizer:
             digit = self.text[end + 1 : end + 2]
             if digit.isdigit():
                 raise self.error(f"invalid digit '{digit}' in {bases['0' + c.lower()]} literal", lineno, bcol(end + 1))
+            raise self.error(f"invalid {bases['0' + c.lower()]} literal", lineno, bcol(end))
+        if c == "_":  # `1_`, `1__0`: an underscore must be followed by a digit
+            raise self.error(f"invalid {base or 'decimal'} literal", lineno, bcol(end))
         word = re.match(r"\w+", self.text[end : end + 16]).group()
         if word.startswith(("and", "or", "if", "else", "in", "is", "not", "for")):
             return  # `1if x else y` is still valid Python 3.11
