@@ -286,7 +286,7 @@ def syntax_error(exc: UnexpectedToken, source: SourceText, tables: Tables, token
     if tt == lit["<-"] and prev is not None and prev.type == lit["await"]:
         return at_token("'<-' already waits for the value: remove 'await' (or write 'await (<-ch)')")
     if tt == lit["<-"]:
-        return at_token("a send (ch <- v) is a statement, not an expression")
+        return at_token("a send (ch <- v) is a statement, not an expression (write 'a < -b' to compare)")
     if ("CASE" in expected or "DEFAULT" in expected) and "MATCH" not in expected:
         if "DEFAULT" in expected:
             return at_token("expected 'case' or 'default' in 'select'")

@@ -128,7 +128,7 @@ CASES = [
         9,
     ),
     ("\ngo f\n", "'go' needs a function call", 2, 4),
-    ("\nasync def f():\n    x = (ch <- 1)\n", "a send (ch <- v) is a statement, not an expression", 3, 13),
+    ("\nasync def f():\n    x = (ch <- 1)\n", "a send (ch <- v) is a statement, not an expression (write 'a < -b' to compare)", 3, 13),
     ("\nasync def f():\n    select:\n        x = 1\n", "expected 'case' or 'default' in 'select'", 4, 9),
     ("\nmatch x:\n    y = 1\n", "expected 'case'", 3, 5),
     ("\nasync def f():\n    select:\n    pass\n", "expected an indented block after 'select' statement on line 3", 4, 5),
