@@ -46,12 +46,39 @@ async def test_timer_stop_before_fire_returns_true_and_nothing_arrives() -> None
     assert len(t.c) == 0
 
 
-async def test_timer_stop_after_fire_keeps_the_value_for_the_drain_idiom() -> None:
+async def test_timer_stop_after_fire_before_receive_drops_the_stale_value() -> None:
+    # Go 1.23: no receive after Stop returns gets a value from before the Stop,
+    # and Stop reports True when the program had not received it yet.
     t = Timer(0)
     await gopy.sleep(0.01)
+    assert len(t.c) == 1  # fired, not received
+    assert t.stop() is True
+    assert len(t.c) == 0
+    assert await gopy.select(gopy.recv_case(t.c), default=True) == (-1, None, False)
     assert t.stop() is False
-    assert len(t.c) == 1  # Go's `if !t.Stop() { <-t.C }` works
+
+
+async def test_timer_drain_idiom_never_blocks() -> None:
+    # Go's pre-1.23 `if !t.Stop() { <-t.C }` stays safe: Stop is False only
+    # when the value was received already (so there is nothing to drain) ...
+    t = Timer(0)
+    await gopy.sleep(0.01)
     await t.c.recv()
+    assert t.stop() is False
+    # ... and True whenever a value was still pending.
+    t2 = Timer(0)
+    await gopy.sleep(0.01)
+    assert t2.stop() is True
+
+
+async def test_timer_stop_after_value_handed_to_parked_receiver() -> None:
+    # The fire handed the value to a parked receiver: it was received; Stop is False.
+    t = Timer(0.001)
+    r = asyncio.create_task(t.c.recv())
+    while not r.done():
+        await gopy.sleep(0.001)
+    assert t.stop() is False
+    assert isinstance(await r, float)
 
 
 async def test_timer_reset_restarts_and_reports_activity() -> None:
@@ -98,6 +125,47 @@ async def test_ticker_reset_changes_the_interval() -> None:
     tk.reset(0.002)
     assert isinstance(await tk.c.recv(), float)
     tk.stop()
+
+
+async def test_ticker_stop_drops_a_pending_tick() -> None:
+    # Go 1.23: after Stop returns, no stale tick is received.
+    tk = Ticker(0.001)
+    await gopy.sleep(0.01)
+    assert len(tk.c) == 1
+    tk.stop()
+    assert len(tk.c) == 0
+
+
+async def test_ticker_reset_drops_a_pending_tick() -> None:
+    tk = Ticker(0.001)
+    await gopy.sleep(0.01)
+    tk.reset(10)
+    assert len(tk.c) == 0
+    tk.stop()
+
+
+async def test_ticker_reset_to_non_positive_interval_keeps_ticking() -> None:
+    # Go's Reset panics before touching the ticker: it keeps its old interval.
+    tk = Ticker(0.001)
+    with pytest.raises(ValueError, match="non-positive interval for Ticker.Reset"):
+        tk.reset(0)
+    assert isinstance(await tk.c.recv(), float)
+    assert "active" in repr(tk)
+    tk.stop()
+
+
+@pytest.mark.parametrize("make", [gopy.after, Timer, gopy.sleep, Ticker, gopy.tick])
+async def test_nan_duration_is_rejected(make: object) -> None:
+    # A NaN deadline would sit in the loop's timer heap breaking its order.
+    with pytest.raises(ValueError, match="nan"):
+        make(float("nan"))  # type: ignore[operator]
+
+
+async def test_timer_reset_with_nan_keeps_the_timer() -> None:
+    t = Timer(10)
+    with pytest.raises(ValueError):
+        t.reset(float("nan"))
+    assert t.stop() is True
 
 
 async def test_ticker_rejects_non_positive_interval() -> None:
