@@ -167,7 +167,10 @@ def _(out: list[str]) -> None:
     ticks = out[:-1]
     # main sleeps for several intervals, and timers fire in deadline order
     assert len(ticks) >= 1
-    assert all(re.fullmatch(r"Tick at \S.*", line) for line in ticks), ticks
+    # a readable local time, like Go's; ticks in order
+    stamps = [re.fullmatch(r"Tick at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?)", line) for line in ticks]
+    assert all(stamps), ticks
+    assert [m[1] for m in stamps if m] == sorted(m[1] for m in stamps if m)
 
 
 @expect("gobyexample_worker_pools")
