@@ -97,6 +97,9 @@ _background: set[asyncio.Task] = set()
 
 
 def _is_coroutine_function(fn: Any) -> bool:
+    """Whether calling ``fn`` makes a coroutine (so it runs on the loop, not in a thread)."""
+    while isinstance(fn, functools.partial):
+        fn = fn.func
     if type(fn) is types.FunctionType:
         return bool(fn.__code__.co_flags & _CO_COROUTINE)
     if type(fn) is types.MethodType:
@@ -156,13 +159,17 @@ def _go_from_thread(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[
     sup: _Supervisor | None = _thread_state.sup
     if _is_coroutine_function(fn):
         coro = fn(*args, **kwargs)
-        if sup is not None:
-            gid = next(sup.ids)
-            # The calling thread is still counted in sup.threads, and this
-            # callback runs before that thread's own end is processed.
-            loop.call_soon_threadsafe(sup.spawn, coro, gid)
-        else:
-            loop.call_soon_threadsafe(_spawn_unsupervised, loop, coro)
+        try:
+            if sup is not None:
+                gid = next(sup.ids)
+                # The calling thread is still counted in sup.threads, and this
+                # callback runs before that thread's own end is processed.
+                loop.call_soon_threadsafe(sup.spawn, coro, gid)
+            else:
+                loop.call_soon_threadsafe(_spawn_unsupervised, loop, coro)
+        except RuntimeError:  # the loop is closed: the program is over
+            coro.close()
+            raise
         return None
     _check_callable(fn)
     _start_thread(loop, sup, fn, args, kwargs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import threading
 import time
@@ -18,6 +19,7 @@ from gopy import _goroutine
 
 GOROUTINE_PY = str(Path(_goroutine.__file__))
 CHAN_PY = str(Path(_goroutine.__file__).with_name("_chan.py"))
+
 
 async def step(n: int = 1) -> None:
     """Let the other tasks run ``n`` loop iterations."""
@@ -346,9 +348,15 @@ def test_deadlock_in_process() -> None:
     with pytest.raises(gopy.Deadlock) as info:
         gopy.run_supervised(body)
     lines = info.value.report.splitlines()
-    assert lines[:3] == ["fatal error: all goroutines are asleep - deadlock!", "", "goroutine 1 [chan receive]:"]
+    assert lines[:3] == [
+        "fatal error: all goroutines are asleep - deadlock!",
+        "",
+        "goroutine 1 [chan receive]:",
+    ]
     assert lines[3].endswith("body(...)")
-    assert lines[4].startswith("\t") and lines[4].endswith(f"test_goroutine.py:{body.__code__.co_firstlineno + 1}")
+    assert lines[4].startswith("\t") and lines[4].endswith(
+        f"test_goroutine.py:{body.__code__.co_firstlineno + 1}"
+    )
 
 
 def test_go_honours_the_loops_task_factory() -> None:
@@ -429,3 +437,104 @@ def test_uvloop_supervised_run() -> None:
         assert gopy.run_supervised(body) == "ok"
     finally:
         asyncio.set_event_loop_policy(policy)
+
+
+# ------------------------------------------- what go() accepts, and from where ---
+
+
+class _AsyncCallable:
+    def __init__(self, where: list[Any]) -> None:
+        self.where = where
+
+    async def __call__(self, n: int) -> None:
+        self.where.append(("call", n, threading.current_thread() is threading.main_thread()))
+
+    async def method(self, n: int) -> None:
+        self.where.append(("method", n, threading.current_thread() is threading.main_thread()))
+
+    @classmethod
+    async def cmethod(cls, where: list[Any], n: int) -> None:
+        where.append(("classmethod", n, threading.current_thread() is threading.main_thread()))
+
+    @staticmethod
+    async def smethod(where: list[Any], n: int) -> None:
+        where.append(("staticmethod", n, threading.current_thread() is threading.main_thread()))
+
+
+async def test_go_partials_and_methods_of_coroutine_functions_run_on_the_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # None of them may take the detour through a worker thread.
+    threads = []
+    monkeypatch.setattr(_goroutine._workers, "submit", lambda job: threads.append(job))
+    where: list[Any] = []
+    obj = _AsyncCallable(where)
+
+    async def plain(n: int) -> None:
+        where.append(("partial", n, threading.current_thread() is threading.main_thread()))
+
+    gopy.go(functools.partial(plain, 1))
+    gopy.go(functools.partial(obj, 2))  # a partial of an async callable object
+    gopy.go(functools.partial(obj.method, 3))
+    gopy.go(functools.partial(functools.partial(plain), 4))
+    gopy.go(_AsyncCallable.cmethod, where, 5)
+    gopy.go(_AsyncCallable.smethod, where, 6)
+    gopy.go(obj, 7)
+    await step(2)
+    assert threads == []
+    assert sorted(where) == sorted(
+        [
+            ("partial", 1, True),
+            ("call", 2, True),
+            ("method", 3, True),
+            ("partial", 4, True),
+            ("classmethod", 5, True),
+            ("staticmethod", 6, True),
+            ("call", 7, True),
+        ]
+    )
+
+
+def test_go_from_a_thread_goroutine_after_the_program_ended_leaks_no_coroutine() -> None:
+    release = threading.Event()
+    outcome: list[Any] = []
+
+    async def never_runs() -> None:
+        pass
+
+    def late() -> None:
+        assert release.wait(10)
+        try:
+            gopy.go(never_runs)
+        except RuntimeError as exc:
+            outcome.append(str(exc))
+        outcome.append("returned")
+
+    async def body() -> None:
+        gopy.go(late)
+
+    gopy.run_supervised(body)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        release.set()
+        deadline = time.monotonic() + 10
+        while "returned" not in outcome and time.monotonic() < deadline:
+            time.sleep(0.01)
+        gc.collect()
+    assert outcome and outcome[-1] == "returned"
+    assert not [w for w in caught if "never awaited" in str(w.message)]
+
+
+async def test_go_from_a_non_goroutine_thread_says_there_is_no_loop() -> None:
+    async def f() -> None:
+        pass
+
+    def in_executor() -> str:
+        try:
+            gopy.go(f)
+        except RuntimeError as exc:
+            return str(exc)
+        return "started"
+
+    message = await asyncio.get_running_loop().run_in_executor(None, in_executor)
+    assert "running event loop" in message
