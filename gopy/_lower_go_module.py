@@ -64,6 +64,8 @@ class _Finisher:
         self.prefix_end = stars[-1] + 1 if stars else 0
         self.last_star: ast.stmt | None = module.body[stars[-1]] if stars else None
         self.top_index = 0
+        self.prefix_bindings: dict[str, None] = {}
+        self.names: list[str] = []
 
     def scan(self) -> None:
         """The walk: check contexts, choose ``async for``, collect defers and reads."""
@@ -72,6 +74,11 @@ class _Finisher:
         for node, scope, holder, index in walk(self.module, self.top, self.skip):
             if holder is body:
                 self.top_index = index
+                if index == self.prefix_end and index:
+                    # The program proper starts: what it binds is kept apart
+                    # (only those names need its 'global' statement).
+                    self.prefix_bindings = self.top.bindings
+                    self.top.bindings = {}
             in_prefix = self.top_index < self.prefix_end and scope.binder() is self.top
             op = ops.get(id(node))
             if in_prefix and (op is not None or _awaits(node)):
@@ -137,6 +144,14 @@ class _Finisher:
                 self.skip.add(id(node.target))
                 self.unbound.append(node.target)
 
+    def program_bindings(self) -> list[str]:
+        """The names the program proper binds; all the module's bindings are merged back."""
+        names = list(self.top.bindings)
+        if self.prefix_bindings:
+            self.top.bindings = {**self.prefix_bindings, **self.top.bindings}
+            self.prefix_bindings = {}
+        return names
+
     def raise_first_error(self) -> None:
         """Report the error that comes first in the source."""
         if self.errors:
@@ -181,7 +196,7 @@ class _Finisher:
             pos = pos_of(body[0])
         else:
             pos = (1, 0, 1, 0)
-        names = list(self.top.bindings)
+        names = self.names
         inner: list[ast.stmt] = [at(ast.Global(names), pos)] if names else []
         inner += rest or [at(ast.Pass(), pos)]
         no_args = ast.arguments([], [], None, [], [], None, [])
@@ -218,6 +233,7 @@ def finish(lowering: GoLowering, module: ast.Module) -> ast.Module:
             return module  # plain Python that reads no prelude name: nothing to place
     finisher = _Finisher(lowering, module)
     finisher.scan()
+    finisher.names = finisher.program_bindings()
     finisher.raise_first_error()
     prelude = finisher.free_prelude()
     if finisher.first_op is None and not prelude and not finisher.main:

@@ -634,7 +634,7 @@ def test_main_mode_wrapping() -> None:
         from os.path import *
 
         async def _main_module():
-            global sys, count, last, main, K
+            global count, last, main, K
             count = 0
             if sys.argv:
                 pass

@@ -443,7 +443,7 @@ def test_main_mode_star_import_keeps_its_place() -> None:
     out = _unparse_main('import sys\nsys.path.insert(0, "lib")\nfrom helpers import *\nch := chan(1)\nch <- 1\n')
     assert out == (
         "import gopy\nfrom gopy import chan\nimport sys\nsys.path.insert(0, 'lib')\nfrom helpers import *\n\n"
-        "async def _main_module():\n    global sys, ch\n    ch = chan(1)\n    await gopy.send(ch, 1)\n"
+        "async def _main_module():\n    global ch\n    ch = chan(1)\n    await gopy.send(ch, 1)\n"
         "gopy.run_program(_main_module, globals())"
     )
 
@@ -519,3 +519,9 @@ def test_latin_1_source_with_go_syntax_through_compile_source() -> None:
     module = gopy.parse(src, "l1.gopy", "exec")
     send = module.body[-1].body[1]
     assert (send.col_offset, send.end_col_offset) == (4, 4 + len("ch <- 'été'".encode()))
+
+
+def test_main_mode_globals_are_the_names_the_program_binds_after_the_star_import() -> None:
+    out = _unparse_main("a = 1\nb = 2\nfrom m import *\nb = 3\nc := <-ch\nprint(a)\n")
+    assert "    global b, c\n" in out
+    assert out.startswith("import gopy\na = 1\nb = 2\nfrom m import *\n")
