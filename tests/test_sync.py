@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 import gopy
+from gopy import Mutex, WaitGroup
 from gopy._park import parked
 
 
@@ -266,3 +267,47 @@ async def test_mutex_under_timeout_never_leaks() -> None:
         assert not mu.locked()
         assert len(mu._waiters) == 0
     assert acquired > 0
+
+
+async def test_waitgroup_add_after_wait_started_extends_the_wait() -> None:
+    wg = WaitGroup()
+    wg.add(1)
+    w = asyncio.create_task(wg.wait())
+    await asyncio.sleep(0)
+    wg.add(1)  # the counter is not zero: Go allows this while Wait blocks
+    wg.done()
+    await asyncio.sleep(0)
+    assert not w.done()
+    wg.done()
+    await w
+    assert not wg._waiters
+
+
+async def test_waitgroup_reused_while_a_released_waiter_has_not_resumed() -> None:
+    wg = WaitGroup()
+    wg.add(1)
+    w = asyncio.create_task(wg.wait())
+    await asyncio.sleep(0)
+    wg.done()  # releases w; it resumes later
+    wg.add(1)  # the next round starts before w resumed
+    await w  # w still returns: its round ended
+    second = asyncio.create_task(wg.wait())
+    await asyncio.sleep(0)
+    assert not second.done()
+    wg.done()
+    await second
+
+
+async def test_mutex_reused_across_many_rounds_keeps_fifo_and_no_waiter() -> None:
+    mu = Mutex()
+    order: list[int] = []
+
+    async def worker(i: int) -> None:
+        async with mu:
+            order.append(i)
+            await asyncio.sleep(0)
+
+    for _ in range(3):
+        await asyncio.gather(*(worker(i) for i in range(5)))
+    assert order == list(range(5)) * 3
+    assert not mu.locked() and not mu._waiters
