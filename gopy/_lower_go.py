@@ -150,7 +150,12 @@ class GoLowering:
         return self._record("recv", call, _arrow(pos))
 
     def recv_ok_assign(
-        self, targets: list[ast.expr], channel: ast.expr, pos: Pos, recv_pos: Pos, declare: bool = False
+        self,
+        targets: list[ast.expr],
+        channel: ast.expr,
+        pos: Pos,
+        recv_pos: Pos,
+        declare: bool = False,
     ) -> ast.stmt:
         """``v, ok = <-ch`` (or ``:=``) -> ``v, ok = await gopy.recv_ok(ch)``."""
         if declare:

@@ -60,7 +60,9 @@ class _Finisher:
         # Main mode: the top-level statements through the last top-level star
         # import stay at module level, in order (a star import can't go inside
         # a function); the program proper starts after them.
-        stars = [i for i, stmt in enumerate(module.body) if _is_star_import(stmt)] if self.main else []
+        stars = (
+            [i for i, stmt in enumerate(module.body) if _is_star_import(stmt)] if self.main else []
+        )
         self.prefix_end = stars[-1] + 1 if stars else 0
         self.last_star: ast.stmt | None = module.body[stars[-1]] if stars else None
         self.top_index = 0
