@@ -180,7 +180,9 @@ class _Finisher:
                 wrapper: ast.stmt = ast.AsyncWith([item], body[len(head) :], None)
             else:
                 wrapper = ast.With([item], body[len(head) :], None)
-            function.body = [*head, at(wrapper, pos)]
+            # Its exit runs the deferred calls when the function returns: a traceback
+            # through it names the function (its header line), not one defer.
+            function.body = [*head, at(wrapper, pos_of(function))]
 
     def wrap_program(self) -> Pos:
         """Main mode: move the top level into ``async def _main_module()``."""

@@ -163,3 +163,18 @@ CASES = {
 def test_caret_under_the_failing_construct(tmp_path: Path, name: str) -> None:
     src, expected = CASES[name]
     assert _frame_lines(tmp_path, src) == expected
+
+
+def test_a_failing_deferred_call_is_reported_at_the_function_exit(tmp_path: Path) -> None:
+    # The deferred calls run when the function exits: its frame names the function
+    # (the header line), not the first 'defer' statement.
+    src = "def bad(x):\n    raise ValueError(x)\n\nasync def main():\n    defer print('first')\n    defer bad(1)\n    return 1\n"
+    path = tmp_path / "prog.gopy"
+    path.write_text(src, encoding="utf-8")
+    linecache.checkcache(str(path))
+    namespace: dict = {}
+    exec(compile_source(src, str(path), "exec"), namespace)
+    with pytest.raises(ValueError) as info:
+        asyncio.run(namespace["main"]())
+    frames = [f for f in traceback.extract_tb(info.value.__traceback__) if f.filename == str(path)]
+    assert [(f.name, f.lineno, f.line) for f in frames] == [("main", 4, "async def main():"), ("bad", 2, "raise ValueError(x)")]
