@@ -168,7 +168,9 @@ def _(out: list[str]) -> None:
     # main sleeps for several intervals, and timers fire in deadline order
     assert len(ticks) >= 1
     # a readable local time, like Go's; ticks in order
-    stamps = [re.fullmatch(r"Tick at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?)", line) for line in ticks]
+    stamps = [
+        re.fullmatch(r"Tick at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?)", line) for line in ticks
+    ]
     assert all(stamps), ticks
     assert [m[1] for m in stamps if m] == sorted(m[1] for m in stamps if m)
 
@@ -297,3 +299,46 @@ def test_samples_readme_lists_every_sample() -> None:
 def test_the_quick_start_sample_is_the_readme_command() -> None:
     readme = (SAMPLES.parent / "README.md").read_text()
     assert "python -m gopy run samples/producer_consumer.gopy" in readme
+
+
+def readme_snippet(opening: str) -> str:
+    """The README's ```python block that starts with ``opening``."""
+    readme = (SAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    found = [block for block in blocks if block.startswith(opening)]
+    assert len(found) == 1, f"no README block starts with {opening!r}"
+    return found[0]
+
+
+def test_the_readme_tour_runs_and_imports(tmp_path: Path) -> None:
+    """The tour program runs as the README says, and imports from Python as it says."""
+    (tmp_path / "pipeline.gopy").write_text(readme_snippet("# pipeline.gopy"), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOPY_")}
+    ran = subprocess.run(
+        [sys.executable, "-m", "gopy", "run", "pipeline.gopy"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (ran.returncode, ran.stdout, ran.stderr) == (0, "0\n1\n4\n9\n16\n", "")
+    importer = readme_snippet("import gopy          # installs the import hook")
+    imported = subprocess.run(
+        [sys.executable, "-c", importer + "assert callable(pipeline.main)\n"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert imported.returncode == 0, imported.stderr
+    runtime = subprocess.run(
+        [sys.executable, "-c", readme_snippet("import asyncio, gopy")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (runtime.returncode, runtime.stdout) == (0, "hi\n"), runtime.stderr
