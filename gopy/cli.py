@@ -114,7 +114,10 @@ def _check(args: list[str]) -> int:
     parser.add_argument("--module", action="store_true", help="compile as importable modules")
     options = parser.parse_args(args)
     mode = "exec" if options.module else "main"
+    import traceback
+
     from gopy._compiler import compile_source
+    from gopy._errors import GopyInternalError
 
     failed = 0
     for root in options.paths:
@@ -131,6 +134,12 @@ def _check(args: list[str]) -> int:
                 failed += 1
             except OSError as exc:
                 print(f"gopy check: {path}: {exc.strerror}", file=sys.stderr)
+                failed += 1
+            except GopyInternalError:
+                # A compiler bug: its traceback is for the bug report; the
+                # other files still get checked.
+                print(f"gopy check: {path}: a bug in gopy's compiler:", file=sys.stderr)
+                traceback.print_exc()
                 failed += 1
     return 1 if failed else 0
 

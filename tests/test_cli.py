@@ -260,3 +260,27 @@ def test_main_returns_status_in_process(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["check", str(tmp_path / "ok.gopy")]) == 0
     assert main(["check", str(tmp_path / "bad.gopy")]) == 1
     assert "    x = = 1\n" in capsys.readouterr().err
+
+
+def test_check_goes_on_after_a_compiler_bug(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gopy import _compiler
+    from gopy._errors import GopyInternalError
+    from gopy.cli import main
+
+    real = _compiler.compile_source
+
+    def buggy(source: bytes, filename: str, mode: str) -> object:
+        if filename.endswith("a_trigger.gopy"):
+            raise GopyInternalError("internal compiler error: simulated")
+        return real(source, filename, mode)
+
+    monkeypatch.setattr(_compiler, "compile_source", buggy)
+    write(tmp_path / "a_trigger.gopy", "x = 1\n")
+    write(tmp_path / "b_bad.gopy", "x = = 1\n")
+    assert main(["check", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert f"gopy check: {tmp_path / 'a_trigger.gopy'}: a bug in gopy's compiler:" in err
+    assert "GopyInternalError: internal compiler error: simulated" in err
+    assert "    x = = 1\n" in err  # the next file was still checked
