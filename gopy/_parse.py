@@ -285,6 +285,8 @@ def syntax_error(exc: UnexpectedToken, source: SourceText, tables: Tables, token
         return source.error(_expected_block(tokens, index), tok.lineno, tok.col_offset)
     if tt == lit["<-"] and prev is not None and prev.type == lit["await"]:
         return at_token("'<-' already waits for the value: remove 'await' (or write 'await (<-ch)')")
+    if tt == lit["<-"] and head is not None and head.type == "CASE" and tokens[index - 1] is head:
+        return at_token("a channel operation is not a pattern: 'case <-ch:' belongs in a 'select'")
     if tt == lit["<-"]:
         return at_token("a send (ch <- v) is a statement, not an expression (write 'a < -b' to compare)")
     if ("CASE" in expected or "DEFAULT" in expected) and "MATCH" not in expected:

@@ -169,6 +169,12 @@ CASES = [
     ("\nselect\n    case <-a:\n        pass\n", "expected ':'", 2, 7),
     ("\nasync def f():\n    for x in range ch:\n        pass\n", "invalid syntax. Perhaps you meant 'for ... := range ...'?", 3, 14),
     ("\nasync def f():\n    for x = range ch:\n        pass\n", "invalid syntax. Perhaps you meant 'for ... := range ...'?", 3, 11),
+    (
+        "\nasync def f():\n    match x:\n        case <-ch:\n            pass\n",
+        "a channel operation is not a pattern: 'case <-ch:' belongs in a 'select'",
+        4,
+        14,
+    ),
     # ':=' declares names, also in its comma-ok form
     ("\nasync def f():\n    self.a, b := <-ch\n", "non-name on left side of ':='", 3, 5),
     ("\nasync def f():\n    a, *b := <-ch\n", "non-name on left side of ':='", 3, 8),
