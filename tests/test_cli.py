@@ -284,3 +284,24 @@ def test_check_goes_on_after_a_compiler_bug(
     assert f"gopy check: {tmp_path / 'a_trigger.gopy'}: a bug in gopy's compiler:" in err
     assert "GopyInternalError: internal compiler error: simulated" in err
     assert "    x = = 1\n" in err  # the next file was still checked
+
+
+def test_check_a_directory_of_odd_files(tmp_path: Path) -> None:
+    """Empty, bad coding cookie, undecodable, unreadable, non-gopy: each gets its own line."""
+    src = tmp_path / "src"
+    write(src / "empty.gopy", "")
+    (src / "cookie.gopy").write_bytes(b"# -*- coding: nonexistent -*-\nx = 1\n")
+    (src / "latin.gopy").write_bytes(b"x = '\xe9'\n")
+    (src / "dangling.gopy").symlink_to(tmp_path / "gone.gopy")
+    write(src / "script.py", "this is not ( checked\n")
+    write(src / "ok.gopy", "x = 1\n")
+    result = gopy("check", "src", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert "Traceback" not in result.stderr and "script.py" not in result.stderr
+    lines = result.stderr.splitlines()
+    # (the wording of the two decoding errors is the compiler's)
+    assert lines[0] == f'  File "{os.path.join("src", "cookie.gopy")}", line 1'
+    assert lines[1].startswith("SyntaxError: ") and "nonexistent" in lines[1]
+    assert lines[2] == f"gopy check: {os.path.join('src', 'dangling.gopy')}: No such file or directory"
+    assert lines[3] == f'  File "{os.path.join("src", "latin.gopy")}", line 1'
+    assert lines[4].startswith("SyntaxError: ") and len(lines) == 5
