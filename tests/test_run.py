@@ -110,6 +110,56 @@ def test_sys_exit_status_passes_through(tmp_path: Path) -> None:
     assert gopy_run("prog.gopy", cwd=tmp_path).returncode == 3
 
 
+def test_system_exit_from_main_flushes_piped_output(tmp_path: Path) -> None:
+    write(tmp_path / "prog.gopy", """\
+        async def main():
+            for i := range 5000:
+                print(i)
+            raise SystemExit(3)
+        """)
+    result = gopy_run("prog.gopy", cwd=tmp_path, PYTHONUNBUFFERED="")
+    assert (result.returncode, result.stderr) == (3, "")
+    assert result.stdout.splitlines() == [str(i) for i in range(5000)]
+
+
+def test_sys_exit_in_a_goroutine_ends_the_program_with_its_status(tmp_path: Path) -> None:
+    write(tmp_path / "prog.gopy", """\
+        import sys
+        from gopy import sleep
+
+        async def quit():
+            print("quitting")
+            sys.exit(4)
+
+        async def main():
+            go quit()
+            await sleep(30)
+            print("not reached")
+        """)
+    result = gopy_run("prog.gopy", cwd=tmp_path)
+    assert (result.returncode, result.stdout, result.stderr) == (4, "quitting\n", "")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="runtime bug: a thread goroutine's SystemExit leaves the loop's stop flag set, so "
+    "_shutdown's run_until_complete stops at once and shutdown_asyncgens never runs",
+)
+def test_sys_exit_in_a_thread_goroutine_as_main_returns_is_quiet(tmp_path: Path) -> None:
+    write(tmp_path / "prog.gopy", """\
+        import sys, time
+
+        def quit():
+            sys.exit(4)
+
+        async def main():
+            go quit()
+            time.sleep(0.2)  # the thread's exit is seen as main returns
+        """)
+    result = gopy_run("prog.gopy", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (4, "")
+
+
 def test_uncaught_exception_exits_1_with_gopy_frames_only(tmp_path: Path) -> None:
     program = textwrap.dedent("""\
         def lookup(table, key):
