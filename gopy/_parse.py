@@ -315,6 +315,8 @@ def syntax_error(exc: UnexpectedToken, source: SourceText, tables: Tables, token
         )
     if lit["("] in expected and prev is not None and index >= 2 and tokens[index - 2].type == lit["def"]:
         return at_token("expected '('")
+    if prev is not None and prev.type == lit[":="] and "RANGE" in expected and head is not None and head.type == lit["for"]:
+        return at_token("expected 'range' after ':=' in a 'for' header (gopy has only 'for ... := range ...')")
     range_after = tt == lit["="] and index + 1 < len(tokens) and tokens[index + 1].value == "range"
     if range_after or (prev is not None and prev.value == "range" and prev.type == "NAME" and _starts_operand(tok, lit)):
         head = _line_head(tokens, index)

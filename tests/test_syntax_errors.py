@@ -175,6 +175,12 @@ CASES = [
         4,
         14,
     ),
+    (
+        "\nfor i := 0; i < 10; i++:\n    pass\n",
+        "expected 'range' after ':=' in a 'for' header (gopy has only 'for ... := range ...')",
+        2,
+        10,
+    ),
     # ':=' declares names, also in its comma-ok form
     ("\nasync def f():\n    self.a, b := <-ch\n", "non-name on left side of ':='", 3, 5),
     ("\nasync def f():\n    a, *b := <-ch\n", "non-name on left side of ':='", 3, 8),
