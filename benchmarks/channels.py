@@ -210,6 +210,10 @@ class Scenario:
     n: int
     target: float
     target_text: str
+    #: every repetition inside one running loop, the garbage collector left to
+    #: run when it will (as in a long-running program) instead of a fresh loop
+    #: and a gc.collect() before each measurement
+    one_loop: bool = False
 
 
 SCENARIOS = [
@@ -225,6 +229,8 @@ SCENARIOS = [
              20_000, 2.0, ">= 2x faster"),
     Scenario("go + WaitGroup vs create_task + gather", gopy_goroutines, asyncio_goroutines,
              20_000, 1 / 1.2, "<= 1.2x slower"),
+    Scenario("go + WaitGroup, one long-running loop", gopy_goroutines, asyncio_goroutines,
+             20_000, 1 / 1.2, "<= 1.2x slower", one_loop=True),
 ]
 
 
@@ -250,12 +256,31 @@ def _loops() -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
     return loops
 
 
+async def _one_loop(scenario: Scenario, n: int, reps: int) -> tuple[list[float], list[float]]:
+    """gopy and baseline times, every repetition in this one running loop, no gc.collect()."""
+    await scenario.gopy(n // 10)  # warm up both sides
+    await scenario.baseline(n // 10)
+    gopy_times, base_times = [], []
+    for rep in range(reps):
+        for side in ("gopy", "baseline") if rep % 2 else ("baseline", "gopy"):
+            start = _clock()
+            await getattr(scenario, side)(n)
+            (gopy_times if side == "gopy" else base_times).append(_clock() - start)
+    return gopy_times, base_times
+
+
 def measure(
     scenario: Scenario, loop_factory: Callable[[], asyncio.AbstractEventLoop], reps: int, scale: float
 ) -> tuple[float, float, float]:
     """Median ratio (baseline / gopy), and the median times of each side."""
     n = max(16, int(scenario.n * scale))
     ratios, gopy_times, base_times = [], [], []
+    if scenario.one_loop:
+        # Collections land in whichever side is running: more repetitions.
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            gopy_times, base_times = runner.run(_one_loop(scenario, n, 3 * reps))
+        ratios = [b / g for g, b in zip(gopy_times, base_times)]
+        return statistics.median(ratios), statistics.median(gopy_times), statistics.median(base_times)
     with asyncio.Runner(loop_factory=loop_factory) as runner:
         runner.run(_timed(scenario.gopy, n // 10))  # warm up both sides
         runner.run(_timed(scenario.baseline, n // 10))

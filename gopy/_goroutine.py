@@ -110,6 +110,18 @@ def _is_coroutine_function(fn: Any) -> bool:
     return call is not None and inspect.iscoroutinefunction(call)
 
 
+#: loop type -> whether its create_task is BaseEventLoop's (so go() may build the Task)
+_plain_loop_types: dict[type, bool] = {}
+
+
+def _is_plain_loop_type(cls: type) -> bool:
+    plain = issubclass(cls, asyncio.BaseEventLoop) and (
+        cls.create_task is asyncio.BaseEventLoop.create_task
+    )
+    _plain_loop_types[cls] = plain
+    return plain
+
+
 def go(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
     """Start ``fn(*args, **kwargs)`` as a goroutine (Go's ``go f(args)``)."""
     loop = _get_running_loop()
@@ -123,15 +135,21 @@ def go(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
         else _is_coroutine_function(fn)
     ):
         coro = fn(*args, **kwargs) if kwargs else fn(*args)
+        # What BaseEventLoop.create_task does, minus two Python layers, where
+        # that is all create_task would do (no task factory, no debug mode).
+        plain = _plain_loop_types.get(type(loop))
+        if plain is None:
+            plain = _is_plain_loop_type(type(loop))
+        if plain and loop._task_factory is None and not loop._debug:  # type: ignore[attr-defined]
+            task = _Task(coro, loop=loop)
+        else:
+            task = loop.create_task(coro)
         if sup is not None:  # sup.spawn() inlined too
-            if sup.plain_tasks and loop._task_factory is None:  # type: ignore[attr-defined]
-                task = _Task(coro, loop=loop)  # what BaseEventLoop.create_task does, minus layers
-            else:
-                task = loop.create_task(coro)
             sup.goroutines[task] = next(sup.ids)
             task.add_done_callback(sup.on_task_done, context=_CALLBACK_CONTEXT)
         else:
-            _spawn_unsupervised(loop, coro)
+            _background.add(task)
+            task.add_done_callback(_unsupervised_done, context=_CALLBACK_CONTEXT)
         return None
     _check_callable(fn)
     _start_thread(loop, sup, fn, args, kwargs)

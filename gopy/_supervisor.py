@@ -82,12 +82,6 @@ class _Supervisor:
         self.probe = probe_for(loop)
         self.suspect: dict[asyncio.Task, Any] | None = None
         self.on_task_done = self.task_done  # bound once, not per goroutine
-        #: asyncio's own loop, not in debug mode: go() may build the Task itself
-        self.plain_tasks = (
-            isinstance(loop, asyncio.BaseEventLoop)
-            and type(loop).create_task is asyncio.BaseEventLoop.create_task
-            and not loop.get_debug()
-        )
 
     # goroutine lifecycle
 
