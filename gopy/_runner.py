@@ -121,6 +121,24 @@ def run_path(path: str, args: list[str]) -> int:
     return _execute(code, _main_module(loader))
 
 
+def _is_lookup_error(exc: BaseException, name: str) -> bool:
+    """Whether ``exc`` from ``find_spec(name)`` says the name is wrong (runpy's rule)."""
+    if isinstance(exc, ImportError):
+        missing = exc.name
+        return missing is not None and (name == missing or name.startswith(missing + "."))
+    return isinstance(exc, (AttributeError, TypeError, ValueError))
+
+
+def _print_lookup_error(exc: BaseException, name: str) -> None:
+    """What ``python -m`` prints for a module name that can't be looked up."""
+    message = f"gopy: Error while finding module specification for {name!r} ({type(exc).__name__}: {exc})"
+    for suffix in (".gopy", ".py"):
+        if name.endswith(suffix):
+            stem = name[: -len(suffix)]
+            message += f". Try using {stem!r} instead of {name!r} as the module name."
+    print(message, file=sys.stderr)
+
+
 def run_module(name: str, args: list[str]) -> int:
     """Run module ``name`` (found on ``sys.path``) as the program; the exit status."""
     _set_path0(os.getcwd())
@@ -139,7 +157,10 @@ def run_module(name: str, args: list[str]) -> int:
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:
-        _report(exc, None)
+        if _is_lookup_error(exc, name):
+            _print_lookup_error(exc, name)
+        else:  # the package's own code failed: its traceback
+            _report(exc, None)
         return EXIT_ERROR
     if spec is None:
         print(f"gopy: No module named {name}", file=sys.stderr)

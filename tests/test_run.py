@@ -442,6 +442,39 @@ def test_run_missing_module(tmp_path: Path) -> None:
     assert "No module named nothere" in result.stderr
 
 
+def test_run_module_given_a_file_name_says_so_like_python(tmp_path: Path) -> None:
+    write(tmp_path / "prog.gopy", "print('imported')\n")
+    result = gopy_run("-m", "prog.gopy", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "gopy: Error while finding module specification for 'prog.gopy' (ModuleNotFoundError: "
+        "__path__ attribute not found on 'prog' while trying to find 'prog.gopy'). "
+        "Try using 'prog' instead of 'prog.gopy' as the module name.\n"
+    )
+
+
+def test_run_module_in_a_missing_package(tmp_path: Path) -> None:
+    result = gopy_run("-m", "nopkg.tool", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "gopy: Error while finding module specification for 'nopkg.tool' "
+        "(ModuleNotFoundError: No module named 'nopkg')\n"
+    )
+
+
+def test_run_module_whose_package_fails_to_import_shows_its_traceback(tmp_path: Path) -> None:
+    write(tmp_path / "pkg" / "__init__.gopy", "import missing_dependency\n")
+    write(tmp_path / "pkg" / "tool.gopy", "print('unreachable')\n")
+    result = gopy_run("-m", "pkg.tool", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.splitlines() == [
+        "Traceback (most recent call last):",
+        f'  File "{tmp_path / "pkg" / "__init__.gopy"}", line 1, in <module>',
+        "    import missing_dependency",
+        "ModuleNotFoundError: No module named 'missing_dependency'",
+    ]
+
+
 def test_run_module_exception_exits_1(tmp_path: Path) -> None:
     write(tmp_path / "pkg" / "__init__.gopy", "")
     write(tmp_path / "pkg" / "fail.gopy", "def main():\n    raise RuntimeError('nope')\n")
