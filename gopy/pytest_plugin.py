@@ -11,14 +11,15 @@ Limits, on purpose:
 
 - Each coroutine test gets a fresh event loop of its own, created and closed
   around the test. Async fixtures (``async def`` under ``@pytest.fixture``)
-  are not run by this plugin: pytest reports them as an error. Use a plain
-  fixture (channels, ``WaitGroup`` and ``Mutex`` may be created outside a
-  loop), or set things up inside the test.
-- There is no per-test timeout. A test blocked on something that can still
-  wake it (a long ``Timer``, ``sleep``, a thread, I/O) is not a deadlock and
-  waits as long as it takes, as in Go. Use pytest-timeout's default signal
-  method (``--timeout=N``): the exception lands in the event loop, the test
-  fails, its goroutines are cancelled and the next test runs.
+  are not run by this plugin: pytest (8.4 and later) reports them as an
+  error. Use a plain fixture (channels, ``WaitGroup`` and ``Mutex`` may be
+  created outside a loop), or set things up inside the test.
+- There is no per-test timeout (``go test`` has one, 10 minutes by default).
+  A test blocked on something that can still wake it (a long ``Timer``,
+  ``sleep``, a thread, I/O) is not a deadlock and waits as long as it takes.
+  pytest-timeout's default signal method (``--timeout=N``) covers it: the
+  exception lands in the event loop, the test fails, its goroutines are
+  cancelled and the next test runs. One more knob here would duplicate it.
 - Only the default import mode ("prepend"): a test file's root directory is
   put on ``sys.path`` and the module gets its dotted package name, so two
   test files need different basenames unless they are in packages.
