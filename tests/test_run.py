@@ -265,21 +265,21 @@ def test_deadlock_exits_2(tmp_path: Path) -> None:
     assert "prog.gopy" in result.stderr
 
 
-@pytest.mark.parametrize("goroutines", [0, 3])
-def test_ctrl_c_exits_130_quietly(tmp_path: Path, goroutines: int) -> None:
-    write(tmp_path / "prog.gopy", f"""\
-        import gopy
-
-        async def spin():
-            while True:
-                await gopy.sleep(0.01)
-
+@pytest.mark.parametrize("goroutines, kind", [(0, "async"), (3, "async"), (3, "thread")])
+def test_ctrl_c_exits_130_quietly(tmp_path: Path, goroutines: int, kind: str) -> None:
+    # A thread goroutine can't be cancelled: it must not keep the process alive.
+    spin = (
+        "async def spin():\n    while True:\n        await gopy.sleep(0.01)\n"
+        if kind == "async"
+        else "def spin():\n    while True:\n        time.sleep(0.01)\n"
+    )
+    write(tmp_path / "prog.gopy", "import time\nimport gopy\n\n" + spin + textwrap.dedent(f"""
         async def main():
             for _ in range({goroutines}):
                 go spin()
             print("ready", flush=True)
             await gopy.sleep(60)
-        """)
+        """))
     process = subprocess.Popen(
         [sys.executable, "-m", "gopy", "run", "prog.gopy"],
         cwd=tmp_path,
