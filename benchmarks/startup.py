@@ -86,9 +86,13 @@ def main() -> None:
     parser.add_argument("--python", default=sys.executable)
     options = parser.parse_args()
     figures = measure(options.python, options.runs)
-    print(f"python -m gopy run hello.gopy (cached): {figures['gopy'] * 1000:.1f} ms (median of {options.runs})")
+    print(
+        f"python -m gopy run hello.gopy (cached): {figures['gopy'] * 1000:.1f} ms (median of {options.runs})"
+    )
     print(f"python hello.py (asyncio.run):          {figures['python'] * 1000:.1f} ms")
-    print(f"ratio: {figures['ratio']:.2f} (median of per-run ratios {figures['ratio_of_pairs']:.2f}; target <= 1.5)")
+    print(
+        f"ratio: {figures['ratio']:.2f} (median of per-run ratios {figures['ratio_of_pairs']:.2f}; target <= 1.5)"
+    )
 
 
 if __name__ == "__main__":

@@ -112,7 +112,10 @@ def run_path(path: str, args: list[str]) -> int:
     try:
         code = _compile(loader)
     except OSError as exc:
-        print(f"gopy: can't open file {abspath!r}: [Errno {exc.errno}] {exc.strerror}", file=sys.stderr)
+        print(
+            f"gopy: can't open file {abspath!r}: [Errno {exc.errno}] {exc.strerror}",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     if isinstance(code, int):
         return code
@@ -131,7 +134,9 @@ def _is_lookup_error(exc: BaseException, name: str) -> bool:
 
 def _print_lookup_error(exc: BaseException, name: str) -> None:
     """What ``python -m`` prints for a module name that can't be looked up."""
-    message = f"gopy: Error while finding module specification for {name!r} ({type(exc).__name__}: {exc})"
+    message = (
+        f"gopy: Error while finding module specification for {name!r} ({type(exc).__name__}: {exc})"
+    )
     for suffix in (".gopy", ".py"):
         if name.endswith(suffix):
             stem = name[: -len(suffix)]

@@ -44,7 +44,9 @@ def is_internal(code: CodeType) -> bool:
     return asyncio_dir is not None and filename.startswith(asyncio_dir)
 
 
-def _cleaned(tb: TracebackType | None, hidden: Callable[[TracebackType], bool]) -> TracebackType | None:
+def _cleaned(
+    tb: TracebackType | None, hidden: Callable[[TracebackType], bool]
+) -> TracebackType | None:
     kept = []
     while tb is not None:
         if not hidden(tb):

@@ -29,7 +29,12 @@ def child_env(**extra: str) -> dict[str, str]:
 
 def python(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, *args], cwd=cwd, env=child_env(), capture_output=True, text=True, timeout=60
+        [sys.executable, *args],
+        cwd=cwd,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -41,11 +46,14 @@ def gopy(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_translate_prints_a_main_mode_program(tmp_path: Path) -> None:
-    write(tmp_path / "prog.gopy", """\
+    write(
+        tmp_path / "prog.gopy",
+        """\
         ch = chan(1)
         ch <- 1
         print(<-ch)
-        """)
+        """,
+    )
     result = gopy("translate", "prog.gopy", cwd=tmp_path)
     assert (result.returncode, result.stderr) == (0, "")
     assert "gopy.run_program(_main_module, globals())" in result.stdout
@@ -53,7 +61,7 @@ def test_translate_prints_a_main_mode_program(tmp_path: Path) -> None:
 
 
 def test_translate_module_of_plain_python_is_itself(tmp_path: Path) -> None:
-    source = 'def f(x):\n    return x + 1\n\n\nVALUE = f(1)\n'
+    source = "def f(x):\n    return x + 1\n\n\nVALUE = f(1)\n"
     write(tmp_path / "plain.gopy", source)
     result = gopy("translate", "--module", "plain.gopy", cwd=tmp_path)
     assert (result.returncode, result.stdout) == (0, source)
@@ -79,7 +87,7 @@ def test_translate_syntax_error(tmp_path: Path) -> None:
 def test_translate_decodes_like_python(tmp_path: Path) -> None:
     (tmp_path / "latin.gopy").write_bytes(b"# -*- coding: latin-1 -*-\nprint('caf\xe9')\n")
     result = gopy("translate", "--module", "latin.gopy", cwd=tmp_path)
-    assert (result.returncode, result.stdout) == (0, "print(\"caf\u00e9\")\n")
+    assert (result.returncode, result.stdout) == (0, 'print("caf\u00e9")\n')
     (tmp_path / "broken.gopy").write_bytes(b"print('caf\xe9')\n")
     result = gopy("translate", "broken.gopy", cwd=tmp_path)
     assert (result.returncode, result.stdout) == (1, "")
@@ -151,7 +159,10 @@ def test_translated_program_behaves_like_gopy_run(tmp_path: Path, name: str) -> 
     ran = gopy("run", "prog.gopy", "a", "b", cwd=tmp_path)
     translated = python("prog_out.py", "a", "b", cwd=tmp_path)
     expected_status = {"ok": 0, "error": 1, "panic": 2, "deadlock": 2, "exit": 4}[name]
-    assert ran.returncode == translated.returncode == expected_status, (ran.stderr, translated.stderr)
+    assert ran.returncode == translated.returncode == expected_status, (
+        ran.stderr,
+        translated.stderr,
+    )
     assert ran.stdout == translated.stdout
     if name in ("error", "exit"):
         assert ran.stderr.splitlines()[-1:] == translated.stderr.splitlines()[-1:]
@@ -162,15 +173,22 @@ def test_translated_program_behaves_like_gopy_run(tmp_path: Path, name: str) -> 
 
 
 def test_translated_program_exits_130_on_ctrl_c(tmp_path: Path) -> None:
-    write(tmp_path / "prog.gopy", """\
+    write(
+        tmp_path / "prog.gopy",
+        """\
         import gopy
         print("ready", flush=True)
         await gopy.sleep(60)
-        """)
+        """,
+    )
     assert gopy("translate", "prog.gopy", "-o", "prog_out.py", cwd=tmp_path).returncode == 0
     process = subprocess.Popen(
-        [sys.executable, "prog_out.py"], cwd=tmp_path, env=child_env(),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "prog_out.py"],
+        cwd=tmp_path,
+        env=child_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert process.stdout is not None and process.stdout.readline() == "ready\n"
@@ -183,15 +201,20 @@ def test_translated_program_exits_130_on_ctrl_c(tmp_path: Path) -> None:
 
 
 def test_translated_module_imports_like_the_gopy_module(tmp_path: Path) -> None:
-    write(tmp_path / "lib.gopy", """\
+    write(
+        tmp_path / "lib.gopy",
+        """\
         async def pipe(values):
             ch = chan(len(values))
             for v in values:
                 ch <- v
             close(ch)
             return [v async for v in ch]
-        """)
-    assert gopy("translate", "--module", "lib.gopy", "-o", "lib_out.py", cwd=tmp_path).returncode == 0
+        """,
+    )
+    assert (
+        gopy("translate", "--module", "lib.gopy", "-o", "lib_out.py", cwd=tmp_path).returncode == 0
+    )
     check = "import gopy, {0}; print(gopy.run_supervised(lambda: {0}.pipe([1, 2])))"
     assert python("-c", check.format("lib"), cwd=tmp_path).stdout == "[1, 2]\n"
     assert python("-c", check.format("lib_out"), cwd=tmp_path).stdout == "[1, 2]\n"
@@ -212,7 +235,10 @@ def test_check_reports_every_error_and_exits_1(tmp_path: Path) -> None:
     reports = result.stderr.split("SyntaxError: ")
     assert len(reports) == 3, result.stderr  # two reports, in walking order
     assert reports[0].startswith(f'  File "{os.path.join("src", "first_bad.gopy")}", line ')
-    assert f'  File "{os.path.join("src", "deeper", "second_bad.gopy")}", line 1\n    def f(:\n' in reports[1]
+    assert (
+        f'  File "{os.path.join("src", "deeper", "second_bad.gopy")}", line 1\n    def f(:\n'
+        in reports[1]
+    )
 
 
 def test_check_passes_quietly(tmp_path: Path) -> None:
@@ -302,6 +328,8 @@ def test_check_a_directory_of_odd_files(tmp_path: Path) -> None:
     # (the wording of the two decoding errors is the compiler's)
     assert lines[0] == f'  File "{os.path.join("src", "cookie.gopy")}", line 1'
     assert lines[1].startswith("SyntaxError: ") and "nonexistent" in lines[1]
-    assert lines[2] == f"gopy check: {os.path.join('src', 'dangling.gopy')}: No such file or directory"
+    assert (
+        lines[2] == f"gopy check: {os.path.join('src', 'dangling.gopy')}: No such file or directory"
+    )
     assert lines[3] == f'  File "{os.path.join("src", "latin.gopy")}", line 1'
     assert lines[4].startswith("SyntaxError: ") and len(lines) == 5

@@ -38,7 +38,12 @@ def child_env(**extra: str) -> dict[str, str]:
 
 def python(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, *args], cwd=cwd, env=child_env(**env), capture_output=True, text=True, timeout=60
+        [sys.executable, *args],
+        cwd=cwd,
+        env=child_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -76,10 +81,13 @@ def test_install_is_idempotent() -> None:
 
 
 def test_import_finds_a_gopy_module(modules: Path) -> None:
-    write(modules / "greet.gopy", """\
+    write(
+        modules / "greet.gopy",
+        """\
         def hello(name):
             return f"hello, {name}"
-        """)
+        """,
+    )
     import greet  # type: ignore[import-not-found]
 
     assert greet.hello("gopher") == "hello, gopher"
@@ -95,35 +103,47 @@ def test_directories_get_the_gopy_finder(modules: Path) -> None:
 
 
 def test_module_uses_go_syntax_inside_async_def(modules: Path) -> None:
-    write(modules / "pipeline.gopy", """\
+    write(
+        modules / "pipeline.gopy",
+        """\
         async def double(values):
             out = chan(len(values))
             for v in values:
                 out <- v * 2
             close(out)
             return [x async for x in out]
-        """)
+        """,
+    )
     import pipeline  # type: ignore[import-not-found]
 
     assert gopy.run_supervised(lambda: pipeline.double([1, 2, 3])) == [2, 4, 6]
 
 
 def test_package_with_init_gopy_and_relative_imports(modules: Path) -> None:
-    write(modules / "shapes" / "__init__.gopy", """\
+    write(
+        modules / "shapes" / "__init__.gopy",
+        """\
         from .square import area
         from . import circle
         NAME = "shapes"
-        """)
-    write(modules / "shapes" / "square.gopy", """\
+        """,
+    )
+    write(
+        modules / "shapes" / "square.gopy",
+        """\
         def area(side):
             return side * side
-        """)
-    write(modules / "shapes" / "circle.gopy", """\
+        """,
+    )
+    write(
+        modules / "shapes" / "circle.gopy",
+        """\
         import shapes_util
         from .square import area as square_area
         def area(r):
             return shapes_util.PI * r * r
-        """)
+        """,
+    )
     write(modules / "shapes_util.gopy", "PI = 3\n")
     import shapes  # type: ignore[import-not-found]
 
@@ -229,10 +249,13 @@ def test_no_cache_when_told_not_to_write_bytecode(
 
 
 def test_source_is_available_to_inspect_and_tracebacks(modules: Path) -> None:
-    write(modules / "failing.gopy", """\
+    write(
+        modules / "failing.gopy",
+        """\
         def divide(a, b):
             return a / b
-        """)
+        """,
+    )
     import failing  # type: ignore[import-not-found]
 
     assert "return a / b" in inspect.getsource(failing.divide)
@@ -248,13 +271,16 @@ def test_source_is_available_to_inspect_and_tracebacks(modules: Path) -> None:
 
 
 def test_a_cache_hit_imports_neither_the_compiler_nor_lark(tmp_path: Path) -> None:
-    write(tmp_path / "hit.gopy", """\
+    write(
+        tmp_path / "hit.gopy",
+        """\
         async def produce(n):
             ch = chan(n)
             for i in range(n):
                 ch <- i
             return len(ch)
-        """)
+        """,
+    )
     check = (
         "import sys, gopy, hit; "
         "print(gopy.run_supervised(lambda: hit.produce(3)), 'gopy._compiler' in sys.modules, 'lark' in sys.modules)"
@@ -280,10 +306,21 @@ def test_a_compiler_tag_change_seen_by_another_process(tmp_path: Path) -> None:
 
 
 def test_concurrent_first_imports_leave_one_valid_cache(tmp_path: Path) -> None:
-    write(tmp_path / "shared.gopy", "".join(f"async def f{i}(ch):\n    ch <- {i}\n" for i in range(300)))
-    check = "import sys, gopy, shared; print(len(dir(shared)) > 300, 'gopy._compiler' in sys.modules)"
+    write(
+        tmp_path / "shared.gopy",
+        "".join(f"async def f{i}(ch):\n    ch <- {i}\n" for i in range(300)),
+    )
+    check = (
+        "import sys, gopy, shared; print(len(dir(shared)) > 300, 'gopy._compiler' in sys.modules)"
+    )
     processes = [
-        subprocess.Popen([sys.executable, "-c", check], cwd=tmp_path, env=child_env(), stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", check],
+            cwd=tmp_path,
+            env=child_env(),
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(6)
     ]
     outputs = [process.communicate(timeout=60)[0] for process in processes]
@@ -294,7 +331,9 @@ def test_concurrent_first_imports_leave_one_valid_cache(tmp_path: Path) -> None:
 
 def test_pythondontwritebytecode_is_honoured(tmp_path: Path) -> None:
     write(tmp_path / "plain.gopy", "VALUE = 1\n")
-    result = python("-c", "import gopy, plain; print(plain.VALUE)", cwd=tmp_path, PYTHONDONTWRITEBYTECODE="1")
+    result = python(
+        "-c", "import gopy, plain; print(plain.VALUE)", cwd=tmp_path, PYTHONDONTWRITEBYTECODE="1"
+    )
     assert result.stdout == "1\n", result.stderr
     assert not (tmp_path / "__pycache__").exists()
 
@@ -302,18 +341,23 @@ def test_pythondontwritebytecode_is_honoured(tmp_path: Path) -> None:
 def test_pycache_prefix_is_honoured(tmp_path: Path) -> None:
     write(tmp_path / "src" / "prefixed.gopy", "VALUE = 1\n")
     prefix = tmp_path / "caches"
-    result = python("-c", "import gopy, prefixed", cwd=tmp_path / "src", PYTHONPYCACHEPREFIX=str(prefix))
+    result = python(
+        "-c", "import gopy, prefixed", cwd=tmp_path / "src", PYTHONPYCACHEPREFIX=str(prefix)
+    )
     assert result.returncode == 0, result.stderr
     assert not (tmp_path / "src" / "__pycache__").exists()
     assert [p.name for p in prefix.rglob("prefixed*")] == [f"prefixed.{TAG}.gopy.pyc"]
 
 
 def import_error_output(tmp_path: Path, suffix: str) -> str:
-    write(tmp_path / f"broken{suffix}", """\
+    write(
+        tmp_path / f"broken{suffix}",
+        """\
         values = [1, 2]
 
         total = values[1] values[0]
-        """)
+        """,
+    )
     write(tmp_path / "main.py", "import gopy\nimport broken\n")
     result = python("main.py", cwd=tmp_path)
     assert result.returncode == 1
@@ -325,17 +369,25 @@ def test_syntax_error_on_import_prints_like_cpython(tmp_path: Path) -> None:
     gopy_report = import_error_output(tmp_path, ".gopy").splitlines()
     (tmp_path / "broken.gopy").unlink()
     python_report = import_error_output(tmp_path, ".py").splitlines()
-    assert gopy_report[:3] == python_report[:3] == [
-        "Traceback (most recent call last):",
-        f'  File "{tmp_path / "main.py"}", line 2, in <module>',
-        "    import broken",
-    ]
+    assert (
+        gopy_report[:3]
+        == python_report[:3]
+        == [
+            "Traceback (most recent call last):",
+            f'  File "{tmp_path / "main.py"}", line 2, in <module>',
+            "    import broken",
+        ]
+    )
     # File, line number and source line as CPython gives them; then the caret
     # line and the message (whose wording is gopy's parser's own).
-    assert gopy_report[3:5] == python_report[3:5] == [
-        f'  File "{tmp_path / "broken.SUFFIX"}", line 3',
-        "    total = values[1] values[0]",
-    ]
+    assert (
+        gopy_report[3:5]
+        == python_report[3:5]
+        == [
+            f'  File "{tmp_path / "broken.SUFFIX"}", line 3',
+            "    total = values[1] values[0]",
+        ]
+    )
     assert len(gopy_report) == 7
     assert gopy_report[5].startswith("    ") and set(gopy_report[5].strip()) == {"^"}
     assert gopy_report[6].startswith("SyntaxError: ")
@@ -351,7 +403,9 @@ def test_syntax_error_on_import_prints_like_cpython(tmp_path: Path) -> None:
         "import ok\nopen(ok.__file__, 'a').write('x = = 1\\n')\nimport importlib\nimportlib.reload(ok)",
     ],
 )
-def test_import_syntax_error_output_is_cpythons_byte_for_byte(tmp_path: Path, importer: str) -> None:
+def test_import_syntax_error_output_is_cpythons_byte_for_byte(
+    tmp_path: Path, importer: str
+) -> None:
     """The whole report, traceback header to message, is the one the same code in a .py gets."""
     reports = []
     for suffix in (".gopy", ".py"):
@@ -375,6 +429,8 @@ def test_import_syntax_error_output_is_cpythons_byte_for_byte(tmp_path: Path, im
         assert all(line.startswith('  File "<frozen importlib.') for line in gopy_lines[start:-4])
     else:
         assert reports[0] == reports[1]
-    assert reports[0].endswith('.SUFFIX", line 1\n    x = = 1\n        ^\nSyntaxError: invalid syntax\n') or reports[
-        0
-    ].endswith('.SUFFIX", line 2\n    x = = 1\n        ^\nSyntaxError: invalid syntax\n')
+    assert reports[0].endswith(
+        '.SUFFIX", line 1\n    x = = 1\n        ^\nSyntaxError: invalid syntax\n'
+    ) or reports[0].endswith(
+        '.SUFFIX", line 2\n    x = = 1\n        ^\nSyntaxError: invalid syntax\n'
+    )

@@ -43,7 +43,12 @@ def gopy_run(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[s
 
 def python(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, *args], cwd=cwd, env=child_env(**env), capture_output=True, text=True, timeout=60
+        [sys.executable, *args],
+        cwd=cwd,
+        env=child_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -77,7 +82,9 @@ def test_program_runs_as_main_with_pythons_argv(tmp_path: Path) -> None:
 
 
 def test_top_level_channels_and_main_convention(tmp_path: Path) -> None:
-    write(tmp_path / "prog.gopy", """\
+    write(
+        tmp_path / "prog.gopy",
+        """\
         messages = chan(1)
         messages <- "from the top level"
         print(<-messages)
@@ -89,18 +96,22 @@ def test_top_level_channels_and_main_convention(tmp_path: Path) -> None:
 
         async def worker(done):
             done <- "from a goroutine"
-        """)
+        """,
+    )
     result = gopy_run("prog.gopy", cwd=tmp_path)
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout == "from the top level\nfrom a goroutine\n"
 
 
 def test_plain_main_function_is_called(tmp_path: Path) -> None:
-    write(tmp_path / "prog.gopy", """\
+    write(
+        tmp_path / "prog.gopy",
+        """\
         print("body")
         def main():
             print("main")
-        """)
+        """,
+    )
     result = gopy_run("prog.gopy", cwd=tmp_path)
     assert (result.returncode, result.stdout) == (0, "body\nmain\n")
 
@@ -111,19 +122,24 @@ def test_sys_exit_status_passes_through(tmp_path: Path) -> None:
 
 
 def test_system_exit_from_main_flushes_piped_output(tmp_path: Path) -> None:
-    write(tmp_path / "prog.gopy", """\
+    write(
+        tmp_path / "prog.gopy",
+        """\
         async def main():
             for i := range 5000:
                 print(i)
             raise SystemExit(3)
-        """)
+        """,
+    )
     result = gopy_run("prog.gopy", cwd=tmp_path, PYTHONUNBUFFERED="")
     assert (result.returncode, result.stderr) == (3, "")
     assert result.stdout.splitlines() == [str(i) for i in range(5000)]
 
 
 def test_sys_exit_in_a_goroutine_ends_the_program_with_its_status(tmp_path: Path) -> None:
-    write(tmp_path / "prog.gopy", """\
+    write(
+        tmp_path / "prog.gopy",
+        """\
         import sys
         from gopy import sleep
 
@@ -135,7 +151,8 @@ def test_sys_exit_in_a_goroutine_ends_the_program_with_its_status(tmp_path: Path
             go quit()
             await sleep(30)
             print("not reached")
-        """)
+        """,
+    )
     result = gopy_run("prog.gopy", cwd=tmp_path)
     assert (result.returncode, result.stdout, result.stderr) == (4, "quitting\n", "")
 
@@ -146,7 +163,9 @@ def test_sys_exit_in_a_goroutine_ends_the_program_with_its_status(tmp_path: Path
     "_shutdown's run_until_complete stops at once and shutdown_asyncgens never runs",
 )
 def test_sys_exit_in_a_thread_goroutine_as_main_returns_is_quiet(tmp_path: Path) -> None:
-    write(tmp_path / "prog.gopy", """\
+    write(
+        tmp_path / "prog.gopy",
+        """\
         import sys, time
 
         def quit():
@@ -155,7 +174,8 @@ def test_sys_exit_in_a_thread_goroutine_as_main_returns_is_quiet(tmp_path: Path)
         async def main():
             go quit()
             time.sleep(0.2)  # the thread's exit is seen as main returns
-        """)
+        """,
+    )
     result = gopy_run("prog.gopy", cwd=tmp_path)
     assert (result.returncode, result.stderr) == (4, "")
 
@@ -188,14 +208,17 @@ def test_uncaught_exception_exits_1_with_gopy_frames_only(tmp_path: Path) -> Non
 
 
 def test_carets_under_a_call_inside_a_send(tmp_path: Path) -> None:
-    write(tmp_path / "prog.gopy", """\
+    write(
+        tmp_path / "prog.gopy",
+        """\
         def lookup(d, k):
             return d[k]
 
         async def main():
             ch := chan(1)
             ch <- lookup({"é": 1}, "é") + lookup({}, "k")
-        """)
+        """,
+    )
     result = gopy_run("prog.gopy", cwd=tmp_path)
     assert result.returncode == 1
     line = 'ch <- lookup({"é": 1}, "é") + lookup({}, "k")'
@@ -203,14 +226,17 @@ def test_carets_under_a_call_inside_a_send(tmp_path: Path) -> None:
     lines = result.stderr.splitlines()
     assert lines[1:3] == [f'  File "{tmp_path / "prog.gopy"}", line 6, in main', f"    {line}"]
     # The caret line CPython draws for the same call at the same column of a .py.
-    write(tmp_path / "prog.py", f"""\
+    write(
+        tmp_path / "prog.py",
+        f"""\
         def lookup(d, k):
             return d[k]
 
         def main():
             chx = lookup({{"é": 1}}, "é") + lookup({{}}, "k")
         main()
-        """)
+        """,
+    )
     plain = python("prog.py", cwd=tmp_path).stderr.splitlines()
     caret_line = plain[plain.index('    chx = lookup({"é": 1}, "é") + lookup({}, "k")') + 1]
     assert lines[3] == caret_line
@@ -238,7 +264,9 @@ def test_exception_at_top_level_shows_its_line(tmp_path: Path) -> None:
 
 
 def test_goroutine_panic_exits_2(tmp_path: Path) -> None:
-    write(tmp_path / "prog.gopy", """\
+    write(
+        tmp_path / "prog.gopy",
+        """\
         import gopy
 
         async def worker(ch):
@@ -250,7 +278,8 @@ def test_goroutine_panic_exits_2(tmp_path: Path) -> None:
             go worker(ch)
             ch <- 7
             await gopy.sleep(10)
-        """)
+        """,
+    )
     result = gopy_run("prog.gopy", cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert "panic: " in result.stderr and "bad value 7" in result.stderr
@@ -273,13 +302,16 @@ def test_ctrl_c_exits_130_quietly(tmp_path: Path, goroutines: int, kind: str) ->
         if kind == "async"
         else "def spin():\n    while True:\n        time.sleep(0.01)\n"
     )
-    write(tmp_path / "prog.gopy", "import time\nimport gopy\n\n" + spin + textwrap.dedent(f"""
+    write(
+        tmp_path / "prog.gopy",
+        "import time\nimport gopy\n\n" + spin + textwrap.dedent(f"""
         async def main():
             for _ in range({goroutines}):
                 go spin()
             print("ready", flush=True)
             await gopy.sleep(60)
-        """))
+        """),
+    )
     process = subprocess.Popen(
         [sys.executable, "-m", "gopy", "run", "prog.gopy"],
         cwd=tmp_path,
@@ -309,8 +341,13 @@ def test_syntax_error_in_the_program_prints_like_cpython(tmp_path: Path) -> None
     assert result.returncode == plain.returncode == 1
     assert result.stdout == ""
     lines = result.stderr.splitlines()
-    assert lines[:2] == [f'  File "{tmp_path / "bad.gopy"}", line 3', "    total = values[1] values[0]"]
-    assert lines[:2] == [line.replace("bad.py", "bad.gopy") for line in plain.stderr.splitlines()[:2]]
+    assert lines[:2] == [
+        f'  File "{tmp_path / "bad.gopy"}", line 3',
+        "    total = values[1] values[0]",
+    ]
+    assert lines[:2] == [
+        line.replace("bad.py", "bad.gopy") for line in plain.stderr.splitlines()[:2]
+    ]
     assert len(lines) == 4 and set(lines[2].strip()) == {"^"}
     assert lines[3].startswith("SyntaxError: ")
 
@@ -349,19 +386,25 @@ def test_directory_without_main_gopy(tmp_path: Path) -> None:
 
 
 def test_program_cache_is_separate_and_reused(tmp_path: Path) -> None:
-    write(tmp_path / "prog.gopy", """\
+    write(
+        tmp_path / "prog.gopy",
+        """\
         import sys
         ch = chan(1)
         ch <- "ok"
         print(<-ch, "gopy._compiler" in sys.modules, "lark" in sys.modules)
-        """)
+        """,
+    )
     first = gopy_run("prog.gopy", cwd=tmp_path)
     assert (first.returncode, first.stdout) == (0, "ok True False\n"), first.stderr
     assert [p.name for p in (tmp_path / "__pycache__").iterdir()] == [f"prog.{TAG}.gopy-main.pyc"]
     second = gopy_run("prog.gopy", cwd=tmp_path)
     assert (second.returncode, second.stdout) == (0, "ok False False\n"), second.stderr
     # Imported, the same file compiles in module mode, to its own cache.
-    write(tmp_path / "prog.gopy", "import sys\nVALUE = 'module'\nprint('gopy._compiler' in sys.modules)\n")
+    write(
+        tmp_path / "prog.gopy",
+        "import sys\nVALUE = 'module'\nprint('gopy._compiler' in sys.modules)\n",
+    )
     imported = python("-c", "import gopy, prog", cwd=tmp_path)
     assert imported.stdout == "True\n", imported.stderr
     assert sorted(p.name for p in (tmp_path / "__pycache__").iterdir()) == [
@@ -377,7 +420,11 @@ def test_optimized_runs_have_their_own_cache(tmp_path: Path) -> None:
     assert gopy_run("prog.gopy", cwd=tmp_path).returncode == 1
     optimized = subprocess.run(
         [sys.executable, "-O", "-m", "gopy", "run", "prog.gopy"],
-        cwd=tmp_path, env=child_env(), capture_output=True, text=True, timeout=60,
+        cwd=tmp_path,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert (optimized.returncode, optimized.stdout) == (0, "asserts off\n")
     assert sorted(p.name for p in (tmp_path / "__pycache__").iterdir()) == [
@@ -403,7 +450,9 @@ def test_no_program_cache_with_pythondontwritebytecode(tmp_path: Path) -> None:
 def test_run_module_with_relative_imports(tmp_path: Path) -> None:
     write(tmp_path / "pkg" / "__init__.gopy", "GREETING = 'hello'\n")
     write(tmp_path / "pkg" / "words.gopy", "def shout(s):\n    return s.upper()\n")
-    write(tmp_path / "pkg" / "tool.gopy", """\
+    write(
+        tmp_path / "pkg" / "tool.gopy",
+        """\
         import sys
         from . import GREETING
         from .words import shout
@@ -412,7 +461,8 @@ def test_run_module_with_relative_imports(tmp_path: Path) -> None:
             ch = chan(1)
             ch <- shout(GREETING)
             print(<-ch, __name__, __package__, sys.argv[1:], sys.argv[0] == __file__)
-        """)
+        """,
+    )
     result = gopy_run("-m", "pkg.tool", "a", "b", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "HELLO __main__ pkg ['a', 'b'] True\n"
@@ -498,4 +548,8 @@ def test_console_script(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     shown = json.loads(result.stdout)
-    assert (shown["argv"], shown["path0"], shown["name"]) == (["prog.gopy", "x"], str(tmp_path), "__main__")
+    assert (shown["argv"], shown["path0"], shown["name"]) == (
+        ["prog.gopy", "x"],
+        str(tmp_path),
+        "__main__",
+    )

@@ -17,8 +17,12 @@ PRIMES = ["2", "3", "5", "7", "11", "13", "17", "19", "23", "29"]
 
 
 def run(command: list[str], cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GOPY_", "PYTHON", "VIRTUAL_ENV"))}
-    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("GOPY_", "PYTHON", "VIRTUAL_ENV"))
+    }
+    result = subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
     assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
     return result
 
@@ -29,10 +33,25 @@ def test_wheel_runs_a_sample_outside_the_checkout(tmp_path: Path) -> None:
     shutil.copytree(
         REPO,
         source,
-        ignore=shutil.ignore_patterns(".git", ".venv", "__pycache__", "build", "dist", "*.egg-info", ".pytest_cache"),
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "__pycache__", "build", "dist", "*.egg-info", ".pytest_cache"
+        ),
     )
     wheels = tmp_path / "wheels"
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", str(source), "-w", str(wheels)], tmp_path)
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--quiet",
+            str(source),
+            "-w",
+            str(wheels),
+        ],
+        tmp_path,
+    )
     (wheel,) = wheels.glob("gopy_lang-*.whl")
 
     venv = tmp_path / "venv"
@@ -53,7 +72,11 @@ def test_wheel_runs_a_sample_outside_the_checkout(tmp_path: Path) -> None:
     script = run([str(bin_dir / "gopy"), "run", "sieve.gopy"], elsewhere)
     assert script.stdout == ran.stdout
     imported = run(
-        [python, "-c", "import gopy, lib; print(gopy.run_supervised(lambda: lib.relay('relayed')), gopy.__file__)"],
+        [
+            python,
+            "-c",
+            "import gopy, lib; print(gopy.run_supervised(lambda: lib.relay('relayed')), gopy.__file__)",
+        ],
         elsewhere,
     )
     value, location = imported.stdout.split()
