@@ -96,11 +96,34 @@ def _main_module(loader: GopyLoader, **attributes: object) -> ModuleType:
     return module
 
 
+def _run_stdin(args: list[str]) -> int:
+    """Run the program read from standard input, as ``python -`` does (no cache)."""
+    from gopy._compiler import compile_source
+
+    source = sys.stdin.buffer.read()
+    try:
+        code = compile_source(source, "<stdin>", "main")
+    except SyntaxError as exc:
+        sys.stdout.flush()
+        print_exception(exc.with_traceback(None))
+        return EXIT_ERROR
+    sys.argv = ["-", *args]
+    _set_path0("")
+    module = ModuleType("__main__")
+    module.__dict__.update(
+        __builtins__=builtins, __file__="<stdin>", __cached__=None, __package__=None, __spec__=None
+    )
+    return _execute(code, module)
+
+
 def run_path(path: str, args: list[str]) -> int:
     """Run the program in file ``path`` with ``args``; the exit status.
 
-    A directory runs its ``__main__.gopy``, as ``python DIR`` runs ``__main__.py``.
+    A directory runs its ``__main__.gopy``, as ``python DIR`` runs ``__main__.py``;
+    ``-`` reads the program from standard input.
     """
+    if path == "-":
+        return _run_stdin(args)
     abspath = os.path.abspath(path)
     folder = os.path.dirname(abspath)
     if os.path.isdir(abspath):

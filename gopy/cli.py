@@ -13,6 +13,7 @@ __all__ = ["main"]
 
 USAGE = """\
 usage: gopy run FILE.gopy [ARGS...]          run a program (main mode)
+       gopy run - [ARGS...]                  run the program read from stdin
        gopy run -m MODULE [ARGS...]          run a module found on sys.path
        gopy translate FILE.gopy [-o OUT.py] [--module]
                                              print the generated Python

@@ -375,6 +375,58 @@ def test_missing_file(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_program_from_stdin(tmp_path: Path) -> None:
+    """``gopy run -`` as ``python -``: argv, __file__, sys.path[0], reports."""
+    program = (
+        "import sys\nch := chan(1)\nch <- sys.argv\nprint(<-ch, __file__, repr(sys.path[0]))\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-m", "gopy", "run", "-", "a", "b"],
+        input=program,
+        cwd=tmp_path,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (ran.returncode, ran.stdout, ran.stderr) == (0, "['-', 'a', 'b'] <stdin> ''\n", "")
+    failing = "def f():\n    1/0\n\nasync def main():\n    f()\n"
+    failed = subprocess.run(
+        [sys.executable, "-m", "gopy", "run", "-"],
+        input=failing,
+        cwd=tmp_path,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    plain = subprocess.run(
+        [sys.executable, "-"],
+        input=failing.replace("async def main", "def main") + "main()\n",
+        cwd=tmp_path,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert failed.returncode == plain.returncode == 1
+    assert failed.stderr.splitlines()[1:] == plain.stderr.splitlines()[2:]
+    broken = subprocess.run(
+        [sys.executable, "-m", "gopy", "run", "-"],
+        input="x = = 1\n",
+        cwd=tmp_path,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (broken.returncode, broken.stderr) == (
+        1,
+        '  File "<stdin>", line 1\n    x = = 1\n        ^\nSyntaxError: invalid syntax\n',
+    )
+    assert not (tmp_path / "__pycache__").exists()
+
+
 def test_directory_without_main_gopy(tmp_path: Path) -> None:
     write(tmp_path / "app" / "helper.gopy", "NAME = 'helper'\n")
     result = gopy_run("app", cwd=tmp_path)
