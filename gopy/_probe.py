@@ -5,7 +5,9 @@ loop holds (ready callbacks, timers, watched file descriptors, signal
 handlers) plus the default executor's work. Under uvloop the loop's internals
 are opaque: the probe watches what Python code asks of the loop (timers,
 readers and writers, signal handlers, executor jobs) and the supervisor needs
-the same stuck picture at two checks in a row.
+the same stuck picture at two checks in a row. On both, servers, connections
+and child processes opened through the loop's methods count while they are
+open (a child's exit reaches even asyncio's loop from a watcher thread).
 """
 
 from __future__ import annotations
@@ -221,6 +223,7 @@ class _Opened:
 
 
 def _transport_live(transport: Any) -> bool:
+    """Whether an opened transport can still deliver an event."""
     get_returncode = getattr(transport, "get_returncode", None)
     if get_returncode is not None:  # a subprocess: live until the child has exited
         try:
@@ -249,6 +252,7 @@ def _executor_busy(loop: Any) -> bool:
 
 
 def probe_for(loop: asyncio.AbstractEventLoop) -> SelectorProbe | TrackingProbe:
+    """The exact probe for asyncio's own loops, the tracking one for any other."""
     if isinstance(loop, asyncio.BaseEventLoop) and hasattr(loop, "_scheduled"):
         return SelectorProbe(loop)
     return TrackingProbe(loop)
