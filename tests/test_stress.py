@@ -226,3 +226,64 @@ async def test_exactly_once_with_timer_timeouts_in_select() -> None:
     assert not c._senders and not c._receivers
     assert all(not t._receivers for t in timers)
     assert not parked
+
+
+@pytest.mark.parametrize("capacity", [0, 1, 3])
+@pytest.mark.parametrize("seed", range(4))
+async def test_exactly_once_when_close_races_parked_selects_and_timeouts(
+    capacity: int, seed: int
+) -> None:
+    # Producers race a close while parked in plain sends and in selects that
+    # send on the channel twice (or send and receive on it); consumers select
+    # over the channel twice. Every value whose send returned normally is
+    # received exactly once; a send that raised ChannelClosed delivered nothing.
+    rng = random.Random(seed)
+    c: chan[Any] = chan(capacity)
+    sent: list[Any] = []
+    received: list[Any] = []
+
+    async def producer(p: int) -> None:
+        for i in range(PER_PRODUCER):
+            value = (p, i)
+            try:
+                async with asyncio.timeout(delay(rng)):
+                    kind = rng.random()
+                    if kind < 0.4:
+                        await c.send(value)
+                        sent.append(value)
+                    elif kind < 0.7:
+                        sel = await select(send_case(c, value), send_case(c, value))
+                        assert sel.index in (0, 1) and sel.ok
+                        sent.append(value)
+                    else:
+                        sel = await select(send_case(c, value), recv_case(c))
+                        if sel.index == 0:
+                            sent.append(value)
+                        elif sel.ok:
+                            received.append(sel.value)
+            except TimeoutError:
+                pass
+            except gopy.ChannelClosed:
+                return
+
+    async def consumer() -> None:
+        while True:
+            try:
+                async with asyncio.timeout(delay(rng)):
+                    sel = await select(recv_case(c), recv_case(c))
+            except TimeoutError:
+                continue
+            if not sel.ok:
+                return
+            received.append(sel.value)
+
+    producers = [asyncio.create_task(producer(p)) for p in range(PRODUCERS)]
+    consumers = [asyncio.create_task(consumer()) for _ in range(CONSUMERS)]
+    for _ in range(rng.randint(50, 400)):
+        await asyncio.sleep(0)
+    c.close()  # lands on parked senders, receivers and selects alike
+    await asyncio.gather(*producers)
+    await asyncio.gather(*consumers)
+    assert Counter(received) == Counter(sent)
+    assert not c._senders and not c._receivers and len(c) == 0
+    assert not any(t in parked for t in producers + consumers)
