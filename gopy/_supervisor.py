@@ -294,7 +294,7 @@ def _shutdown(loop: asyncio.AbstractEventLoop) -> None:
             task.cancel()
         cancelled |= pending
         try:
-            loop.run_until_complete(asyncio.wait(pending, timeout=remaining))
+            _run_until_complete(loop, asyncio.wait(pending, timeout=remaining))
         except BaseException:  # Ctrl-C during shutdown: stop waiting
             break
     for task in cancelled | asyncio.all_tasks(loop):
@@ -305,11 +305,29 @@ def _shutdown(loop: asyncio.AbstractEventLoop) -> None:
         elif not task.cancelled():
             task.exception()  # retrieved: no "exception was never retrieved" log
     try:
-        loop.run_until_complete(
-            asyncio.wait_for(loop.shutdown_asyncgens(), max(deadline - loop.time(), 0.1))
+        _run_until_complete(
+            loop, asyncio.wait_for(loop.shutdown_asyncgens(), max(deadline - loop.time(), 0.1))
         )
     except BaseException:
         pass
+
+
+def _run_until_complete(loop: asyncio.AbstractEventLoop, awaitable: Awaitable[Any]) -> None:
+    """``loop.run_until_complete``, resumed when a stop left over from the program cuts it short.
+
+    When an exception (a thread goroutine's SystemExit) leaves the loop in the
+    iteration where main finished, main's completion callback is still queued:
+    it stops the loop during the next run, before ``awaitable`` is done.
+    """
+    fut = asyncio.ensure_future(awaitable, loop=loop)
+    for _ in range(3):  # each leftover stop costs one retry
+        try:
+            loop.run_until_complete(fut)
+            return
+        except RuntimeError:
+            if fut.done():
+                raise  # the awaitable's own error
+    loop.run_until_complete(fut)
 
 
 # ------------------------------------------------------------ run_program ---

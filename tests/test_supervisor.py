@@ -147,6 +147,24 @@ def test_sys_exit_in_a_thread_goroutine_exits(tmp_path: Path) -> None:
     assert (proc.returncode, proc.stderr) == (4, "")
 
 
+def test_sys_exit_in_a_thread_goroutine_as_main_returns_shuts_down_quietly(tmp_path: Path) -> None:
+    # The thread's SystemExit leaves the loop in the same iteration that main
+    # finished: the stop that main's completion queued must not cut the
+    # shutdown short (async generators still closed, nothing left pending).
+    proc = run(
+        tmp_path,
+        """
+        def quit():
+            sys.exit(4)
+
+        async def main():
+            gopy.go(quit)
+            time.sleep(0.2)  # the thread's exit is seen as main returns
+        """,
+    )
+    assert (proc.returncode, proc.stderr) == (4, "")
+
+
 def test_main_program_exception_is_pythons_exit_1(tmp_path: Path) -> None:
     proc = run(
         tmp_path,
