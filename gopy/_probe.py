@@ -217,9 +217,10 @@ class _Opened:
 
     def busy(self) -> bool:
         """True if a tracked server still serves, or a transport or child process is live."""
-        self.servers = [s for s in self.servers if s.is_serving()]
+        # A server made with start_serving=False may start later: keep it until closed.
+        self.servers = [s for s in self.servers if s.sockets]
         self.transports = [t for t in self.transports if _transport_live(t)]
-        return bool(self.servers or self.transports)
+        return bool(self.transports) or any(s.is_serving() for s in self.servers)
 
 
 def _transport_live(transport: Any) -> bool:
