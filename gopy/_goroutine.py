@@ -115,6 +115,7 @@ _plain_loop_types: dict[type, bool] = {}
 
 
 def _is_plain_loop_type(cls: type) -> bool:
+    """Whether ``cls.create_task`` is asyncio's own (remembered per loop type)."""
     plain = issubclass(cls, asyncio.BaseEventLoop) and (
         cls.create_task is asyncio.BaseEventLoop.create_task
     )
