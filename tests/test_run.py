@@ -157,12 +157,6 @@ def test_sys_exit_in_a_goroutine_ends_the_program_with_its_status(tmp_path: Path
     assert (result.returncode, result.stdout, result.stderr) == (4, "quitting\n", "")
 
 
-@pytest.mark.xfail(
-    sys.version_info < (3, 12),  # 3.12's wait_for no longer wraps the coroutine in a task
-    strict=True,
-    reason="runtime bug: a thread goroutine's SystemExit leaves the loop's stop flag set, so "
-    "_shutdown's run_until_complete stops at once and shutdown_asyncgens never runs",
-)
 def test_sys_exit_in_a_thread_goroutine_as_main_returns_is_quiet(tmp_path: Path) -> None:
     write(
         tmp_path / "prog.gopy",
