@@ -12,11 +12,12 @@ import asyncio
 import contextvars
 import functools
 import inspect
-import queue
 import threading
 import types
 from collections.abc import Callable
 from typing import Any
+
+from gopy._workers import workers as _workers
 
 # Re-exported: gopy/__init__.py imports the supervisor's names from here.
 from gopy._supervisor import (
@@ -31,9 +32,6 @@ from gopy._supervisor import (
 
 __all__ = ["go", "run_program", "run_supervised", "Deadlock", "GoroutinePanic"]
 
-#: seconds an idle worker thread waits for another job before exiting
-_WORKER_IDLE = 10.0
-
 _CO_COROUTINE = inspect.CO_COROUTINE
 _get_running_loop = asyncio._get_running_loop
 _Task = asyncio.Task
@@ -43,49 +41,6 @@ _NO_LOOP_MESSAGE = (
     "gopy.run_program(), asyncio.run() or another running loop)"
 )
 
-# --------------------------------------------------------- worker threads ---
-
-
-class _Workers:
-    """A pool of daemon threads that grows on demand, so a goroutine never waits for one.
-
-    Daemon threads because Go does not wait for goroutines when main returns.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._idle = 0
-        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
-
-    def submit(self, job: Callable[[], None]) -> None:
-        """Run ``job`` on an idle worker, or on a new one."""
-        with self._lock:
-            # Invariant: _idle counts workers blocked in get(); a submitter
-            # claims one by decrementing it and must put its job under the lock.
-            if self._idle:
-                self._idle -= 1
-                self._jobs.put(job)
-                return
-        threading.Thread(target=self._work, args=(job,), name="gopy-worker", daemon=True).start()
-
-    def _work(self, job: Callable[[], None]) -> None:
-        while True:
-            job()
-            with self._lock:
-                self._idle += 1
-            try:
-                job = self._jobs.get(timeout=_WORKER_IDLE)
-            except queue.Empty:
-                with self._lock:
-                    try:
-                        # A submitter claimed us just as we timed out.
-                        job = self._jobs.get_nowait()
-                    except queue.Empty:
-                        self._idle -= 1
-                        return
-
-
-_workers = _Workers()
 _thread_state = threading.local()
 
 

@@ -244,6 +244,9 @@ def _executor_busy(loop: Any) -> bool:
     executor = getattr(loop, "_default_executor", None)
     if executor is None:
         return False
+    busy = getattr(executor, "busy", None)  # gopy's DaemonExecutor
+    if busy is not None:
+        return busy > 0
     try:
         # ThreadPoolExecutor: its idle semaphore counts idle worker threads.
         idle = executor._idle_semaphore._value

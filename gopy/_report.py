@@ -33,6 +33,7 @@ _RUNTIME_MODULES = frozenset(
         "_sync.py",
         "_defer.py",
         "_park.py",
+        "_workers.py",
     )
 )
 _ASYNCIO_DIR = os.path.dirname(os.path.abspath(asyncio.__file__))

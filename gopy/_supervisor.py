@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 from gopy._park import parked
 from gopy._probe import probe_for
 from gopy._report import panic_report, parked_frames_text, user_traceback
+from gopy._workers import DaemonExecutor
 
 __all__ = ["run_program", "run_supervised", "Deadlock", "GoroutinePanic"]
 
@@ -221,6 +222,7 @@ def run_supervised(body: Callable[[], Awaitable[_T]]) -> _T:
         raise RuntimeError("gopy.run_supervised() cannot be called from a running event loop")
     loop = asyncio.new_event_loop()  # honours the event loop policy (uvloop)
     asyncio.set_event_loop(loop)
+    loop.set_default_executor(DaemonExecutor())
     sup = _Supervisor(loop)
     _supervisors[loop] = sup
     interrupts = 0

@@ -813,3 +813,26 @@ def test_deadlock_detected_despite_finished_timer_handles(
 
     with pytest.raises(gopy.Deadlock):
         supervised(loop, body)
+
+
+@pytest.mark.parametrize("loop", LOOPS)
+def test_main_returning_does_not_wait_for_a_goroutine_in_to_thread(
+    tmp_path: Path, loop: str
+) -> None:
+    # Go does not wait for goroutines; asyncio's own default executor would
+    # join this thread at exit (TIMEOUT is far below the sleep).
+    proc = run(
+        tmp_path,
+        """
+        async def slow():
+            await asyncio.to_thread(time.sleep, 60)
+            print("not reached")
+
+        async def main():
+            gopy.go(slow)
+            await asyncio.sleep(0.1)
+            print("main done")
+        """,
+        loop,
+    )
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "main done\n", "")
