@@ -309,9 +309,16 @@ class chan(Generic[T]):
             return value
         if self._closed:
             return None
-        # Slow path: park until a value arrives or the channel closes. Inlined
-        # (here, in recv_ok and in __anext__): a coroutine per call is
-        # measurable when every receive parks.
+        value = await self._park_receiver()
+        return None if value is _CLOSED else value
+
+    async def _park_receiver(self) -> Any:
+        """Slow path of every receive: park until a value arrives or the channel closes.
+
+        Returns the value, or ``_CLOSED``. A cancellation that lands after a
+        sender handed over a value is absorbed (the value is returned and the
+        cancellation re-delivered later); otherwise the entry leaves the queue.
+        """
         loop = _get_running_loop()
         fut = _Future(loop=loop)
         entry = (fut, None)
@@ -319,19 +326,18 @@ class chan(Generic[T]):
         task = _current_tasks.get(loop) or _current_task(loop)
         parked[task] = "chan receive"  # type: ignore[index]
         try:
-            value = await fut
+            return await fut
         except _CancelledError as exc:
             if not fut.done() or fut.cancelled():
                 _discard(self._receivers, entry)
                 raise
             _absorb_cancel(task, exc)
-            value = fut.result()
+            return fut.result()
         except BaseException:
             _abandon(fut, self._receivers, entry)
             raise
         finally:
             del parked[task]  # type: ignore[arg-type]
-        return None if value is _CLOSED else value
 
     async def recv_ok(self) -> tuple[T | None, bool]:
         """Receive ``(value, True)``, or ``(None, False)`` once closed and drained."""
@@ -343,26 +349,7 @@ class chan(Generic[T]):
             return value, True
         value = self._recv_nowait()
         if value is _BLOCK:
-            # Slow path, inlined as in recv().
-            loop = _get_running_loop()
-            fut: asyncio.Future[Any] = _Future(loop=loop)
-            entry = (fut, None)
-            self._receivers.append(entry)
-            task = _current_tasks.get(loop) or _current_task(loop)
-            parked[task] = "chan receive"  # type: ignore[index]
-            try:
-                value = await fut
-            except _CancelledError as exc:
-                if not fut.done() or fut.cancelled():
-                    _discard(self._receivers, entry)
-                    raise
-                _absorb_cancel(task, exc)
-                value = fut.result()
-            except BaseException:
-                _abandon(fut, self._receivers, entry)
-                raise
-            finally:
-                del parked[task]  # type: ignore[arg-type]
+            value = await self._park_receiver()
         if value is _CLOSED:
             return None, False
         return value, True
@@ -397,27 +384,7 @@ class chan(Generic[T]):
             return value
         value = self._recv_nowait()
         if value is _BLOCK:
-            # Slow path, inlined as in recv(): ranging over a channel is the
-            # usual consumer loop.
-            loop = _get_running_loop()
-            fut: asyncio.Future[Any] = _Future(loop=loop)
-            entry = (fut, None)
-            self._receivers.append(entry)
-            task = _current_tasks.get(loop) or _current_task(loop)
-            parked[task] = "chan receive"  # type: ignore[index]
-            try:
-                value = await fut
-            except _CancelledError as exc:
-                if not fut.done() or fut.cancelled():
-                    _discard(self._receivers, entry)
-                    raise
-                _absorb_cancel(task, exc)
-                value = fut.result()
-            except BaseException:
-                _abandon(fut, self._receivers, entry)
-                raise
-            finally:
-                del parked[task]  # type: ignore[arg-type]
+            value = await self._park_receiver()
         if value is _CLOSED:
             raise StopAsyncIteration
         return value
