@@ -476,36 +476,39 @@ class _NilRange:
         chan.__iter__(None)  # type: ignore[arg-type]
 
 
+def _range_iter(x: Any, pairs: bool) -> Iterator[Any]:
+    """Go's range over a value that is not a channel, as a Python iterator."""
+    tx = type(x)
+    if tx is list or tx is tuple or tx is str or tx is range:
+        return iter(enumerate(x)) if pairs else iter(range(len(x)))
+    if tx is dict:
+        return iter(x.items()) if pairs else iter(x)
+    if hasattr(tx, "__index__") and tx is not bool:  # int, numpy integers, ...
+        if pairs:
+            raise TypeError("range over int permits only one iteration variable")
+        return iter(range(_index(x)))
+    if isinstance(x, Mapping):
+        return iter(x.items()) if pairs else iter(x)
+    if isinstance(x, Sequence):
+        return iter(enumerate(x)) if pairs else iter(range(len(x)))
+    if isinstance(x, Iterable):
+        return iter(enumerate(x)) if pairs else iter(x)
+    raise TypeError(f"cannot range over {x!r} (type {tx.__name__})")
+
+
 class _Range:
     """What ``for ... := range x`` iterates: sync- and async-iterable."""
 
-    __slots__ = ("_x", "_pairs")
+    __slots__ = ("_it",)
 
-    def __init__(self, x: Any, pairs: bool) -> None:
-        self._x = x
-        self._pairs = pairs
+    def __init__(self, it: Iterator[Any]) -> None:
+        self._it = it
 
     def __iter__(self) -> Iterator[Any]:
-        x, pairs = self._x, self._pairs
-        tx = type(x)
-        if tx is list or tx is tuple or tx is str or tx is range:
-            return iter(enumerate(x)) if pairs else iter(range(len(x)))
-        if tx is dict:
-            return iter(x.items()) if pairs else iter(x)
-        if hasattr(tx, "__index__") and tx is not bool:  # int, numpy integers, ...
-            if pairs:
-                raise TypeError("range over int permits only one iteration variable")
-            return iter(range(_index(x)))
-        if isinstance(x, Mapping):
-            return iter(x.items()) if pairs else iter(x)
-        if isinstance(x, Sequence):
-            return iter(enumerate(x)) if pairs else iter(range(len(x)))
-        if isinstance(x, Iterable):
-            return iter(enumerate(x)) if pairs else iter(x)
-        raise TypeError(f"cannot range over {x!r} (type {tx.__name__})")
+        return self._it
 
     def __aiter__(self) -> _AsyncIter[Any]:
-        return _AsyncIter(self.__iter__())
+        return _AsyncIter(self._it)
 
 
 @overload
@@ -524,4 +527,6 @@ def range_of(x: Any, pairs: bool = False) -> Any:
         if pairs:
             raise TypeError("range over channel permits only one iteration variable")
         return _NilRange()
-    return _Range(x, pairs)
+    # Evaluated now, as Go evaluates the range expression once before the
+    # loop: an error points at the `range` line, not into the loop machinery.
+    return _Range(_range_iter(x, pairs))

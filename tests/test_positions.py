@@ -144,7 +144,7 @@ CASES = {
             for v := range 5.0:
                 pass
         """,
-        ["for v := range 5.0:"],
+        ["for v := range 5.0:", "               ^^^"],
     ),
     "send_spanning_its_whole_line": (
         # CPython draws no caret under a whole line
