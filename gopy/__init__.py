@@ -3,7 +3,7 @@
 ``import gopy`` gives the runtime (everything the ``.gopy`` syntax lowers to,
 usable from plain asyncio code) and installs the import hook for ``.gopy``
 files. The compiler (``parse``, ``translate``) is loaded on first use, so a
-program that only runs cached code never imports Lark.
+program that only runs cached code never loads it (nor black).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from gopy._time import Ticker, Timer, after, sleep, tick
 from gopy._sync import Mutex, WaitGroup
 from gopy._defer import Defers
 from gopy._goroutine import Deadlock, GoroutinePanic, go, run_program, run_supervised
+from gopy import _importer
 
 __all__ = [
     # channels (chan, close and cap are also the .gopy prelude)
@@ -33,14 +34,12 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    # The compiler imports Lark; keep it off the start-up path.
+    # Keep the compiler (and its parser tables) off the start-up path.
     if name in ("parse", "translate"):
         from gopy import _compiler
 
         return getattr(_compiler, name)
     raise AttributeError(f"module 'gopy' has no attribute {name!r}")
 
-
-from gopy import _importer
 
 _importer.install()
