@@ -228,8 +228,9 @@ def test_bytes_source_with_bom_and_cookie() -> None:
 
 
 def test_invalid_escape_warns_with_position() -> None:
-    with pytest.warns(DeprecationWarning, match="invalid escape sequence"):
+    with pytest.warns(DeprecationWarning, match="invalid escape sequence") as caught:
         gopy.parse("\nx = '\\d'\n", "f.gopy")
+    assert [(w.filename, w.lineno) for w in caught] == [("f.gopy", 2)]
 
 
 def test_deeply_nested_expression() -> None:
