@@ -57,8 +57,12 @@ def test_stress_under_loop(loop_name: str, capacity: int) -> None:
 
 
 def test_uvloop_is_exercised_when_installed() -> None:
-    try:
-        import uvloop  # noqa: F401
-    except ImportError:  # pragma: no cover
-        return
-    assert "uvloop" in LOOPS
+    uvloop = pytest.importorskip("uvloop")
+    running: list[asyncio.AbstractEventLoop] = []
+
+    async def probe() -> None:
+        running.append(asyncio.get_running_loop())
+
+    run_in("uvloop", probe)
+    assert len(running) == 1 and isinstance(running[0], uvloop.Loop)
+    assert CASES  # the cases run under uvloop really were collected
