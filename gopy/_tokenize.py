@@ -102,7 +102,6 @@ class Tokenizer:
         self.source = source
         self.text = source.text
         self.literals = literals
-        self.t_name = "NAME"
         self.keywords = {k: literals[k] for k in HARD_KEYWORDS if k in literals}
         self.all_ascii = self.text.isascii()
 
