@@ -279,7 +279,7 @@ def test_backslash_continuation_errors_match_cpython(src: str) -> None:
         ast.parse(src)
     err = cant_compile(src)
     assert (err.msg, err.lineno) == (expected.value.msg, expected.value.lineno)
-    assert 1 <= err.offset <= len(src.splitlines()[err.lineno - 1]) + 1 if src.strip() else True
+    assert 1 <= err.offset <= len(src.splitlines()[err.lineno - 1]) + 1
 
 
 def test_backslash_continuation_before_the_end_in_brackets() -> None:
