@@ -221,7 +221,8 @@ async def test_exactly_once_with_timer_timeouts_in_select() -> None:
     await asyncio.gather(*producers)
     for t in consumers:
         t.cancel()
-    await asyncio.gather(*consumers, return_exceptions=True)
+    results = await asyncio.gather(*consumers, return_exceptions=True)
+    assert all(isinstance(r, asyncio.CancelledError) for r in results), results
     assert sent and Counter(sent) == Counter(received)
     assert not c._senders and not c._receivers
     assert all(not t._receivers for t in timers)
