@@ -223,12 +223,12 @@ def test_carets_under_a_call_inside_a_send(tmp_path: Path) -> None:
     # The caret line CPython draws for the same call at the same column of a .py.
     write(
         tmp_path / "prog.py",
-        f"""\
+        """\
         def lookup(d, k):
             return d[k]
 
         def main():
-            chx = lookup({{"é": 1}}, "é") + lookup({{}}, "k")
+            chx = lookup({"é": 1}, "é") + lookup({}, "k")
         main()
         """,
     )
