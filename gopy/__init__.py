@@ -21,15 +21,38 @@ from gopy import _importer
 
 __all__ = [
     # channels (chan, close and cap are also the .gopy prelude)
-    "chan", "close", "cap", "ChannelClosed",
-    "send", "recv", "recv_ok", "range_of",
-    "select", "recv_case", "send_case", "Selected",
+    "chan",
+    "close",
+    "cap",
+    "ChannelClosed",
+    "send",
+    "recv",
+    "recv_ok",
+    "range_of",
+    "select",
+    "recv_case",
+    "send_case",
+    "Selected",
     # goroutines and program supervision
-    "go", "run_program", "run_supervised", "Deadlock", "GoroutinePanic", "Defers",
+    "go",
+    "run_program",
+    "run_supervised",
+    "Deadlock",
+    "GoroutinePanic",
+    "Defers",
     # Go's helpers
-    "WaitGroup", "Mutex", "after", "tick", "Ticker", "Timer", "sleep",
+    "WaitGroup",
+    "Mutex",
+    "after",
+    "tick",
+    "Ticker",
+    "Timer",
+    "sleep",
     # the compiler (loaded lazily)
-    "parse", "translate", "GopySyntaxError", "GopyInternalError",
+    "parse",
+    "translate",
+    "GopySyntaxError",
+    "GopyInternalError",
 ]
 
 

@@ -22,8 +22,17 @@ _MODES = ("exec", "main")
 # Everything whose change can change the generated code: the parser tables
 # (built from the grammar) and the modules of the compiler.
 _TAG_FILES = (
-    "_tables.pickle", "_tokenize.py", "_parse.py", "_lower.py", "_lower_expr.py", "_lower_fstring.py", "_lower_match.py",
-    "_lower_go.py", "_lower_go_module.py", "_lower_go_scopes.py", "_compiler.py",
+    "_tables.pickle",
+    "_tokenize.py",
+    "_parse.py",
+    "_lower.py",
+    "_lower_expr.py",
+    "_lower_fstring.py",
+    "_lower_match.py",
+    "_lower_go.py",
+    "_lower_go_module.py",
+    "_lower_go_scopes.py",
+    "_compiler.py",
 )
 
 
@@ -82,7 +91,9 @@ def parse(source: str | bytes, filename: str = "<unknown>", mode: str = "exec") 
     except SyntaxError:
         raise
     except RecursionError:
-        raise GopySyntaxError("expression too deeply nested", filename, 1, 1, text.line(1)) from None
+        raise GopySyntaxError(
+            "expression too deeply nested", filename, 1, 1, text.line(1)
+        ) from None
     except Exception as exc:
         raise GopyInternalError(
             f"internal compiler error: {type(exc).__name__}: {exc} (compiling {filename}); please report"
@@ -119,7 +130,9 @@ def compile_source(source: str | bytes, filename: str, mode: str = "exec") -> ty
         lineno = exc.lineno or 1
         offset = text.char_col(lineno, (exc.offset or 1) - 1) + 1
         end_lineno = exc.end_lineno or lineno
-        end_offset = text.char_col(end_lineno, (exc.end_offset or 1) - 1) + 1 if exc.end_offset else None
+        end_offset = (
+            text.char_col(end_lineno, (exc.end_offset or 1) - 1) + 1 if exc.end_offset else None
+        )
         raise GopySyntaxError(
             exc.msg, filename, lineno, offset, text.line(lineno), end_lineno, end_offset
         ) from None

@@ -98,7 +98,9 @@ def _name(fn: Any) -> str:
     return getattr(fn, "__qualname__", None) or type(fn).__name__
 
 
-def _fix_context(new: BaseException, old: BaseException | None, frame_exc: BaseException | None) -> None:
+def _fix_context(
+    new: BaseException, old: BaseException | None, frame_exc: BaseException | None
+) -> None:
     """Make ``old`` the end of ``new``'s context chain (``ExitStack``'s rule).
 
     Python sets ``__context__`` to the exception being handled when ``__exit__``

@@ -73,7 +73,13 @@ class Lowerer(ExprLowering, MatchLowering):
             # A trailing ';' ends the enclosing compound statement's span (CPython
             # ends it at the block's last token), not the statement's own.
             last, semi = stmts[-1], c[-2]
-            self.parens[id(last)] = (last.lineno, last.col_offset, semi.end_lineno, semi.end_col_offset, last)
+            self.parens[id(last)] = (
+                last.lineno,
+                last.col_offset,
+                semi.end_lineno,
+                semi.end_col_offset,
+                last,
+            )
         return stmts
 
     def block(self, c: list) -> list[ast.stmt]:
@@ -100,7 +106,9 @@ class Lowerer(ExprLowering, MatchLowering):
                 channel, recv_pos, _ = self.recv.pop(id(value))
                 for t in targets:
                     self.store(t, "assign")
-                return self.go.recv_ok_assign(targets, channel, self.span(items[0], value), recv_pos)
+                return self.go.recv_ok_assign(
+                    targets, channel, self.span(items[0], value), recv_pos
+                )
         for target in items:
             self.store(target, "assign")
         return self.node(ast.Assign, items[0], value, items, value, None)
@@ -123,7 +131,8 @@ class Lowerer(ExprLowering, MatchLowering):
         target, op, value = c
         if target.__class__ not in (ast.Name, ast.Attribute, ast.Subscript):
             raise self.error_at(
-                f"'{self.describe(target)}' is an illegal expression for augmented assignment", target
+                f"'{self.describe(target)}' is an illegal expression for augmented assignment",
+                target,
             )
         self.store(target, "assign")
         return self.node(ast.AugAssign, target, value, target, self.AUGOPS[op.value], value)
@@ -135,7 +144,9 @@ class Lowerer(ExprLowering, MatchLowering):
             self.store(target, "assign")
         if len(targets) == 2 and id(value) in self.recv:
             channel, recv_pos, _ = self.recv.pop(id(value))
-            return self.go.recv_ok_assign(targets, channel, self.span(c[0], value), recv_pos, declare=True)
+            return self.go.recv_ok_assign(
+                targets, channel, self.span(c[0], value), recv_pos, declare=True
+            )
         return self.go.short_decl(targets, value, self.span(c[0], value))
 
     def send_stmt(self, c: list) -> ast.stmt:
@@ -384,11 +395,15 @@ class Lowerer(ExprLowering, MatchLowering):
             for target in targets:
                 self.store(target, "assign")
             declare = c[2].value == ":="
-        return SelectArm("recv", channel, None, targets, declare, body, self.span(c[0], colon), self.span(op, op))
+        return SelectArm(
+            "recv", channel, None, targets, declare, body, self.span(c[0], colon), self.span(op, op)
+        )
 
     def select_send(self, c: list) -> SelectArm:
         _, channel, op, value, colon, body = c
-        return SelectArm("send", channel, value, [], False, body, self.span(c[0], colon), self.span(op, op))
+        return SelectArm(
+            "send", channel, value, [], False, body, self.span(c[0], colon), self.span(op, op)
+        )
 
     def select_default(self, c: list) -> SelectArm:
         return SelectArm("default", None, None, [], False, c[2], self.span(c[0], c[1]), None)
@@ -416,7 +431,9 @@ def lower(source: SourceText, mode: str = "exec") -> ast.Module:
                 raise earlier from None
         raise
     lowerer = Lowerer(source, mode)
-    callbacks: list[Any] = [getattr(lowerer, name) if kind == CALL else None for _, _, kind, _, name in tables.rules]
+    callbacks: list[Any] = [
+        getattr(lowerer, name) if kind == CALL else None for _, _, kind, _, name in tables.rules
+    ]
     try:
         module = run_parser(tokens, tables, callbacks)
     except UnexpectedToken as exc:
@@ -434,15 +451,21 @@ _DEFERRED_TOKENIZER_ERRORS = frozenset(
 )
 
 
-def _earlier_error(source: SourceText, mode: str, tokens: list[Tok] | None) -> GopySyntaxError | None:
+def _earlier_error(
+    source: SourceText, mode: str, tokens: list[Tok] | None
+) -> GopySyntaxError | None:
     """The syntax error in ``tokens`` (the lines before a tokenizer error), if they have one."""
     if not tokens:
         return None
     tables = load_tables()
     lowerer = Lowerer(source, mode)
-    callbacks: list[Any] = [getattr(lowerer, name) if kind == CALL else None for _, _, kind, _, name in tables.rules]
+    callbacks: list[Any] = [
+        getattr(lowerer, name) if kind == CALL else None for _, _, kind, _, name in tables.rules
+    ]
     last = tokens[-1]
-    stop = Tok("$STOP", "", last.end_lineno, last.end_col_offset, last.end_lineno, last.end_col_offset)
+    stop = Tok(
+        "$STOP", "", last.end_lineno, last.end_col_offset, last.end_lineno, last.end_col_offset
+    )
     try:
         run_parser([*tokens, stop], tables, callbacks)
     except UnexpectedToken as exc:

@@ -27,15 +27,33 @@ STORE = ast.Store()
 DEL = ast.Del()
 
 _BINOPS = {
-    "+": ast.Add(), "-": ast.Sub(), "*": ast.Mult(), "/": ast.Div(), "%": ast.Mod(),
-    "//": ast.FloorDiv(), "@": ast.MatMult(), "**": ast.Pow(), "<<": ast.LShift(),
-    ">>": ast.RShift(), "|": ast.BitOr(), "^": ast.BitXor(), "&": ast.BitAnd(),
+    "+": ast.Add(),
+    "-": ast.Sub(),
+    "*": ast.Mult(),
+    "/": ast.Div(),
+    "%": ast.Mod(),
+    "//": ast.FloorDiv(),
+    "@": ast.MatMult(),
+    "**": ast.Pow(),
+    "<<": ast.LShift(),
+    ">>": ast.RShift(),
+    "|": ast.BitOr(),
+    "^": ast.BitXor(),
+    "&": ast.BitAnd(),
 }
 _AUGOPS = {op + "=": node for op, node in _BINOPS.items()}
 _UNARYOPS = {"+": ast.UAdd(), "-": ast.USub(), "~": ast.Invert(), "not": ast.Not()}
 _CMPOPS = {
-    "<": ast.Lt(), ">": ast.Gt(), "==": ast.Eq(), ">=": ast.GtE(), "<=": ast.LtE(),
-    "!=": ast.NotEq(), "in": ast.In(), "not": ast.NotIn(), "is": ast.Is(), "isnot": ast.IsNot(),
+    "<": ast.Lt(),
+    ">": ast.Gt(),
+    "==": ast.Eq(),
+    ">=": ast.GtE(),
+    "<=": ast.LtE(),
+    "!=": ast.NotEq(),
+    "in": ast.In(),
+    "not": ast.NotIn(),
+    "is": ast.Is(),
+    "isnot": ast.IsNot(),
 }
 _AND = ast.And()
 _OR = ast.Or()
@@ -45,15 +63,31 @@ _PAD_LIMIT = 80  # columns beyond which an f-string group is parsed unpadded and
 
 # What CPython calls an expression that cannot be a target.
 _DESCRIPTIONS = {
-    ast.Call: "function call", ast.BinOp: "expression", ast.UnaryOp: "expression",
-    ast.BoolOp: "expression", ast.Compare: "comparison", ast.Lambda: "lambda",
-    ast.IfExp: "conditional expression", ast.Dict: "dict literal", ast.Set: "set display",
-    ast.ListComp: "list comprehension", ast.SetComp: "set comprehension",
-    ast.DictComp: "dict comprehension", ast.GeneratorExp: "generator expression",
-    ast.Yield: "yield expression", ast.YieldFrom: "yield expression", ast.Await: "await expression",
-    ast.JoinedStr: "f-string expression", ast.FormattedValue: "f-string expression",
-    ast.NamedExpr: "named expression", ast.Starred: "starred", ast.Name: "name",
-    ast.Attribute: "attribute", ast.Subscript: "subscript", ast.Tuple: "tuple", ast.List: "list",
+    ast.Call: "function call",
+    ast.BinOp: "expression",
+    ast.UnaryOp: "expression",
+    ast.BoolOp: "expression",
+    ast.Compare: "comparison",
+    ast.Lambda: "lambda",
+    ast.IfExp: "conditional expression",
+    ast.Dict: "dict literal",
+    ast.Set: "set display",
+    ast.ListComp: "list comprehension",
+    ast.SetComp: "set comprehension",
+    ast.DictComp: "dict comprehension",
+    ast.GeneratorExp: "generator expression",
+    ast.Yield: "yield expression",
+    ast.YieldFrom: "yield expression",
+    ast.Await: "await expression",
+    ast.JoinedStr: "f-string expression",
+    ast.FormattedValue: "f-string expression",
+    ast.NamedExpr: "named expression",
+    ast.Starred: "starred",
+    ast.Name: "name",
+    ast.Attribute: "attribute",
+    ast.Subscript: "subscript",
+    ast.Tuple: "tuple",
+    ast.List: "list",
 }
 
 
@@ -124,7 +158,13 @@ class LoweringBase:
             line, col = p[0], p[1]
         p = parens.get(id(last)) if parens else None
         if p is None:
-            return cls(*fields, lineno=line, col_offset=col, end_lineno=last.end_lineno, end_col_offset=last.end_col_offset)
+            return cls(
+                *fields,
+                lineno=line,
+                col_offset=col,
+                end_lineno=last.end_lineno,
+                end_col_offset=last.end_col_offset,
+            )
         return cls(*fields, lineno=line, col_offset=col, end_lineno=p[2], end_col_offset=p[3])
 
     def is_bare_tuple(self, node: ast.Tuple) -> bool:
@@ -139,13 +179,19 @@ class LoweringBase:
         except KeyError:
             line = self.source.line(lineno)
             # the byte offset where each character of the line starts, built once per line
-            starts = None if line.isascii() else list(itertools.accumulate((len(c.encode("utf-8")) for c in line), initial=0))
+            starts = (
+                None
+                if line.isascii()
+                else list(itertools.accumulate((len(c.encode("utf-8")) for c in line), initial=0))
+            )
             self._char_starts[lineno] = starts
         return byte_col if starts is None else bisect.bisect_left(starts, byte_col)
 
     def error_at(self, msg: str, node: Any) -> GopySyntaxError:
         """A syntax error spanning ``node`` (a token or an AST node)."""
-        return self.source.error(msg, node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
+        return self.source.error(
+            msg, node.lineno, node.col_offset, node.end_lineno, node.end_col_offset
+        )
 
     # -- targets
 
@@ -180,7 +226,9 @@ class LoweringBase:
         else:
             what = self._describe_target(node)
             if how == "assign" and cls not in (ast.Tuple, ast.List):
-                raise self.error_at(f"cannot assign to {what} here. Maybe you meant '==' instead of '='?", node)
+                raise self.error_at(
+                    f"cannot assign to {what} here. Maybe you meant '==' instead of '='?", node
+                )
             raise self.error_at(f"cannot assign to {what}", node)
 
     def delete(self, node: ast.expr) -> None:
@@ -209,7 +257,14 @@ class ExprLowering(LoweringBase):
 
     def name(self, c: list) -> ast.expr:
         t = c[0]
-        node = ast.Name(t.value, LOAD, lineno=t.lineno, col_offset=t.col_offset, end_lineno=t.end_lineno, end_col_offset=t.end_col_offset)
+        node = ast.Name(
+            t.value,
+            LOAD,
+            lineno=t.lineno,
+            col_offset=t.col_offset,
+            end_lineno=t.end_lineno,
+            end_col_offset=t.end_col_offset,
+        )
         if t.value in _PRELUDE:
             self.prelude_names.append(node)
         return node
@@ -220,11 +275,25 @@ class ExprLowering(LoweringBase):
             value = number_value(t.value)
         except ValueError as exc:  # e.g. more digits than sys.get_int_max_str_digits()
             raise self.error_at(str(exc), t) from None
-        return ast.Constant(value, None, lineno=t.lineno, col_offset=t.col_offset, end_lineno=t.end_lineno, end_col_offset=t.end_col_offset)
+        return ast.Constant(
+            value,
+            None,
+            lineno=t.lineno,
+            col_offset=t.col_offset,
+            end_lineno=t.end_lineno,
+            end_col_offset=t.end_col_offset,
+        )
 
     def const(self, c: list) -> ast.expr:
         t = c[0]
-        return ast.Constant(_CONSTS[t.value], None, lineno=t.lineno, col_offset=t.col_offset, end_lineno=t.end_lineno, end_col_offset=t.end_col_offset)
+        return ast.Constant(
+            _CONSTS[t.value],
+            None,
+            lineno=t.lineno,
+            col_offset=t.col_offset,
+            end_lineno=t.end_lineno,
+            end_col_offset=t.end_col_offset,
+        )
 
     def strings(self, toks: list[Tok]) -> ast.expr:
         first, last = toks[0], toks[-1]
@@ -246,7 +315,11 @@ class ExprLowering(LoweringBase):
                     kind = "u"
             elif is_bytes != b:
                 raise self.source.error(
-                    "cannot mix bytes and nonbytes literals", first.lineno, first.col_offset, last.end_lineno, last.end_col_offset
+                    "cannot mix bytes and nonbytes literals",
+                    first.lineno,
+                    first.col_offset,
+                    last.end_lineno,
+                    last.end_col_offset,
                 )
             quote = 3 if s[q + 1 : q + 3] == s[q] * 2 and len(s) - q >= 6 else 1
             body = s[q + quote : len(s) - quote]
@@ -260,7 +333,14 @@ class ExprLowering(LoweringBase):
             else:
                 values.append(self._decode_string(t))
         value = b"".join(values) if is_bytes else "".join(values)
-        return ast.Constant(value, kind, lineno=first.lineno, col_offset=first.col_offset, end_lineno=last.end_lineno, end_col_offset=last.end_col_offset)
+        return ast.Constant(
+            value,
+            kind,
+            lineno=first.lineno,
+            col_offset=first.col_offset,
+            end_lineno=last.end_lineno,
+            end_col_offset=last.end_col_offset,
+        )
 
     def _decode_string(self, t: Tok) -> Any:
         """A string literal with escapes, decoded (and its warnings re-raised) as CPython does."""
@@ -301,14 +381,20 @@ class ExprLowering(LoweringBase):
         if first.lineno == last.end_lineno:
             text = first_line[start:end]
         else:
-            text = "\n".join([first_line[start:], *lines[first.lineno : last.end_lineno - 1], last_line[:end]])
+            text = "\n".join(
+                [first_line[start:], *lines[first.lineno : last.end_lineno - 1], last_line[:end]]
+            )
         arrows: set[tuple[int, int]] = set()
         if "<-" in text:
             text, arrows = self._mark_receives(toks, first, start, text)
         # Far right on a line, the group is parsed at column 0 and moved there
         # afterwards (all on one line, that is the same): padding each f-string
         # of a long line with spaces would make the line quadratic.
-        shift = first.col_offset if first.lineno == last.end_lineno and first.col_offset > _PAD_LIMIT else 0
+        shift = (
+            first.col_offset
+            if first.lineno == last.end_lineno and first.col_offset > _PAD_LIMIT
+            else 0
+        )
         wrapped = "(\n" + " " * (first.col_offset - shift) + text + "\n)"
         caught: list = []
         try:
@@ -339,7 +425,9 @@ class ExprLowering(LoweringBase):
                     node.end_col_offset += shift  # type: ignore[attr-defined]
         ast.increment_lineno(expr, first.lineno - 2)
         if "cap" in text or "chan" in text or "close" in text or not text.isascii():
-            self.prelude_names += [n for n in ast.walk(expr) if n.__class__ is ast.Name and n.id in _PRELUDE]
+            self.prelude_names += [
+                n for n in ast.walk(expr) if n.__class__ is ast.Name and n.id in _PRELUDE
+            ]
         if arrows:
             expr = ReceiveRestorer(arrows, self.go.recv_expr).visit(expr)  # type: ignore[attr-defined]
         return expr
@@ -361,9 +449,17 @@ class ExprLowering(LoweringBase):
         col = k + exc.offset - 1  # offset 2 is the field's first character, at k + 1
         end = k + exc.end_offset - 1 if exc.end_offset and exc.end_lineno == exc.lineno else col + 1
         src = self.source
-        return src.error(exc.msg, lineno, src.byte_col(lineno, col), lineno, src.byte_col(lineno, max(end, col + 1)))
+        return src.error(
+            exc.msg,
+            lineno,
+            src.byte_col(lineno, col),
+            lineno,
+            src.byte_col(lineno, max(end, col + 1)),
+        )
 
-    def _mark_receives(self, toks: list[Tok], first: Tok, start: int, text: str) -> tuple[str, set[tuple[int, int]]]:
+    def _mark_receives(
+        self, toks: list[Tok], first: Tok, start: int, text: str
+    ) -> tuple[str, set[tuple[int, int]]]:
         """``text`` with the replacement fields' ``<-`` overwritten, and their (line, byte column)s."""
         lines = self._lines
         assert lines is not None
@@ -383,7 +479,9 @@ class ExprLowering(LoweringBase):
                     line, col = t.lineno + newlines, off - t.value.rfind("\n", 0, off) - 1
                 else:
                     line, col = t.lineno, token_col + off
-                k = line_starts[line - first.lineno] + (col - start if line == first.lineno else col)
+                k = line_starts[line - first.lineno] + (
+                    col - start if line == first.lineno else col
+                )
                 text = text[:k] + "~~" + text[k + 2 :]
                 arrows.add((line, len(lines[line - 1][:col].encode("utf-8"))))
         return text, arrows
@@ -391,7 +489,13 @@ class ExprLowering(LoweringBase):
     def paren(self, c: list) -> ast.expr:
         inner = c[1]
         close = c[2]
-        self.parens[id(inner)] = (c[0].lineno, c[0].col_offset, close.end_lineno, close.end_col_offset, inner)
+        self.parens[id(inner)] = (
+            c[0].lineno,
+            c[0].col_offset,
+            close.end_lineno,
+            close.end_col_offset,
+            inner,
+        )
         if self.recv:
             self.recv.pop(id(inner), None)
         return inner
@@ -484,11 +588,15 @@ class ExprLowering(LoweringBase):
                     seen_kw = True
             elif item.__class__ is ast.Starred:
                 if seen_kwunpack:
-                    raise self.error_at("iterable argument unpacking follows keyword argument unpacking", item)
+                    raise self.error_at(
+                        "iterable argument unpacking follows keyword argument unpacking", item
+                    )
                 args.append(item)
             else:
                 if seen_kwunpack:
-                    raise self.error_at("positional argument follows keyword argument unpacking", item)
+                    raise self.error_at(
+                        "positional argument follows keyword argument unpacking", item
+                    )
                 if seen_kw:
                     raise self.error_at("positional argument follows keyword argument", item)
                 args.append(item)
@@ -535,7 +643,14 @@ class ExprLowering(LoweringBase):
 
     def namedexpr(self, c: list) -> ast.expr:
         t = c[0]
-        target = ast.Name(t.value, STORE, lineno=t.lineno, col_offset=t.col_offset, end_lineno=t.end_lineno, end_col_offset=t.end_col_offset)
+        target = ast.Name(
+            t.value,
+            STORE,
+            lineno=t.lineno,
+            col_offset=t.col_offset,
+            end_lineno=t.end_lineno,
+            end_col_offset=t.end_col_offset,
+        )
         return self.node(ast.NamedExpr, t, c[2], target, c[2])
 
     def lambdef(self, c: list) -> ast.expr:

@@ -84,7 +84,9 @@ def receive_arrows(value: str) -> list[int]:
 class ReceiveRestorer(ast.NodeTransformer):
     """Turns ``~~x`` back into the receive it stands for, at the recorded positions."""
 
-    def __init__(self, arrows: set[tuple[int, int]], recv_expr: Callable[[ast.expr, tuple], ast.expr]) -> None:
+    def __init__(
+        self, arrows: set[tuple[int, int]], recv_expr: Callable[[ast.expr, tuple], ast.expr]
+    ) -> None:
         self.arrows = arrows
         self.recv_expr = recv_expr
 

@@ -39,8 +39,12 @@ class MatchLowering(LoweringBase):
     def negative_number(self, c: list) -> ast.expr:
         t = c[1]
         number = ast.Constant(
-            number_value(t.value), None,
-            lineno=t.lineno, col_offset=t.col_offset, end_lineno=t.end_lineno, end_col_offset=t.end_col_offset,
+            number_value(t.value),
+            None,
+            lineno=t.lineno,
+            col_offset=t.col_offset,
+            end_lineno=t.end_lineno,
+            end_col_offset=t.end_col_offset,
         )
         return self.node(ast.UnaryOp, c[0], t, _USUB, number)
 
@@ -51,7 +55,12 @@ class MatchLowering(LoweringBase):
             raise self.error_at("real number required in complex literal", real)
         value = number_value(t.value)
         imag = ast.Constant(
-            value, None, lineno=t.lineno, col_offset=t.col_offset, end_lineno=t.end_lineno, end_col_offset=t.end_col_offset
+            value,
+            None,
+            lineno=t.lineno,
+            col_offset=t.col_offset,
+            end_lineno=t.end_lineno,
+            end_col_offset=t.end_col_offset,
         )
         if not isinstance(value, complex):
             raise self.error_at("imaginary number required in complex literal", imag)
@@ -60,7 +69,13 @@ class MatchLowering(LoweringBase):
     def group_pattern(self, c: list) -> ast.pattern:
         inner = c[1]
         close = c[2]
-        self.parens[id(inner)] = (c[0].lineno, c[0].col_offset, close.end_lineno, close.end_col_offset, inner)
+        self.parens[id(inner)] = (
+            c[0].lineno,
+            c[0].col_offset,
+            close.end_lineno,
+            close.end_col_offset,
+            inner,
+        )
         return inner
 
     def open_sequence_pattern(self, c: list) -> list:

@@ -24,7 +24,16 @@ from gopy._errors import GopySyntaxError
 from gopy._source import SourceText
 from gopy._tokenize import Tok, Tokenizer
 
-__all__ = ["Tok", "Tables", "load_tables", "tokenize", "run_parser", "syntax_error", "parse_tree", "grammar_text"]
+__all__ = [
+    "Tok",
+    "Tables",
+    "load_tables",
+    "tokenize",
+    "run_parser",
+    "syntax_error",
+    "parse_tree",
+    "grammar_text",
+]
 
 _TABLES_FILE = "_tables.pickle"
 _FORMAT = 1
@@ -39,7 +48,9 @@ class Tables(NamedTuple):
 
     grammar_hash: str
     table: list[dict[str, int]]  # state -> terminal/rule -> shift state (>= 0) or ~rule
-    rules: list[tuple[int, str, int, tuple[int, ...], str]]  # size, origin, kind, splice idx, callback
+    rules: list[
+        tuple[int, str, int, tuple[int, ...], str]
+    ]  # size, origin, kind, splice idx, callback
     start: int
     end: int
     literals: dict[str, str]  # keyword/operator spelling -> terminal name
@@ -52,7 +63,9 @@ def grammar_text() -> str:
     except ModuleNotFoundError:
         # Run from a checkout whose directory shadows the installed package:
         # 'gopy.grammar' is mapped to grammar/ only by the installed metadata.
-        path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "grammar", "gopy.lark")
+        path = os.path.join(
+            os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "grammar", "gopy.lark"
+        )
         with open(path, encoding="utf-8") as f:
             return f.read()
 
@@ -96,7 +109,11 @@ def build_tables() -> Tables:
         rule_index[rule] = len(rules)
         origin = str(rule.origin.name)
         size = len(rule.expansion)
-        splice = tuple(i for i, sym in enumerate(rule.expansion) if not sym.is_term and sym.name.startswith("_"))
+        splice = tuple(
+            i
+            for i, sym in enumerate(rule.expansion)
+            if not sym.is_term and sym.name.startswith("_")
+        )
         name = str(rule.alias or origin)
         if origin.startswith("_"):
             kind = SPLICE
@@ -123,7 +140,9 @@ def build_tables() -> Tables:
         row = table[state_ids[s]]
         for sym, (action, arg) in actions.items():
             row[str(sym)] = state_ids[arg] if action is Shift else ~rule_index[arg]
-    literals = {str(t.pattern.value): str(t.name) for t in lark.terminals if t.pattern.type == "str"}
+    literals = {
+        str(t.pattern.value): str(t.name) for t in lark.terminals if t.pattern.type == "str"
+    }
     start = state_ids[parse_table.start_states["file_input"]]
     end = state_ids[parse_table.end_states["file_input"]]
     return Tables(grammar_hash(text), table, rules, start, end, literals)
@@ -139,7 +158,9 @@ def load_tables() -> Tables:
         data = resources.files("gopy").joinpath(_TABLES_FILE).read_bytes()
         fmt, tables = pickle.loads(data)
         if fmt != _FORMAT:
-            raise RuntimeError("gopy's parser tables are from another version; run python -m gopy._parse --regenerate")
+            raise RuntimeError(
+                "gopy's parser tables are from another version; run python -m gopy._parse --regenerate"
+            )
         _tables = Tables(*tables)
     return _tables
 
@@ -158,7 +179,6 @@ def tokenize(source: SourceText, tables: Tables | None = None) -> list[Tok]:
     return Tokenizer(source, tables.literals).tokens()
 
 
-
 # ---------------------------------------------------------------- driver
 
 
@@ -172,7 +192,9 @@ class UnexpectedToken(Exception):
         self.prev = prev
 
 
-def run_parser(tokens: list[Tok], tables: Tables, callbacks: list[Callable[[list], Any] | None]) -> Any:
+def run_parser(
+    tokens: list[Tok], tables: Tables, callbacks: list[Callable[[list], Any] | None]
+) -> Any:
     """Run the LALR(1) automaton over ``tokens``; ``callbacks[i]`` builds rule i's value."""
     table = tables.table
     rules = tables.rules
@@ -227,11 +249,21 @@ def run_parser(tokens: list[Tok], tables: Tables, callbacks: list[Callable[[list
 
 
 _HEADERS = {
-    "if": "'if' statement", "elif": "'elif' statement", "else": "'else' statement",
-    "while": "'while' statement", "for": "'for' statement", "with": "'with' statement",
-    "try": "'try' statement", "except": "'except' statement", "finally": "'finally' statement",
-    "def": "function definition", "class": "class definition", "match": "'match' statement",
-    "case": "'case' statement", "select": "'select' statement", "default": "'default' statement",
+    "if": "'if' statement",
+    "elif": "'elif' statement",
+    "else": "'else' statement",
+    "while": "'while' statement",
+    "for": "'for' statement",
+    "with": "'with' statement",
+    "try": "'try' statement",
+    "except": "'except' statement",
+    "finally": "'finally' statement",
+    "def": "function definition",
+    "class": "class definition",
+    "match": "'match' statement",
+    "case": "'case' statement",
+    "select": "'select' statement",
+    "default": "'default' statement",
 }
 
 
@@ -249,34 +281,49 @@ def _expected_block(tokens: list[Tok], index: int) -> str:
     return f"expected an indented block after {what} on line {header.lineno}"
 
 
-def syntax_error(exc: UnexpectedToken, source: SourceText, tables: Tables, tokens: list[Tok]) -> GopySyntaxError:
+def syntax_error(
+    exc: UnexpectedToken, source: SourceText, tables: Tables, tokens: list[Tok]
+) -> GopySyntaxError:
     """The user-facing error for a token the grammar does not allow."""
     lit = tables.literals
     tok, prev = exc.token, exc.prev
     index = next(i for i in range(len(tokens) - 1, -1, -1) if tokens[i] is tok)
-    last = next((t for t in reversed(tokens[:index]) if t.type not in ("NEWLINE", "INDENT", "DEDENT")), None)
+    last = next(
+        (t for t in reversed(tokens[:index]) if t.type not in ("NEWLINE", "INDENT", "DEDENT")), None
+    )
     tt = tok.type
     expected = tables.table[exc.state]
 
     def at_token(msg: str, t: Tok = tok) -> GopySyntaxError:
-        return source.error(msg, t.lineno, t.col_offset, t.end_lineno, max(t.end_col_offset, t.col_offset + 1))
+        return source.error(
+            msg, t.lineno, t.col_offset, t.end_lineno, max(t.end_col_offset, t.col_offset + 1)
+        )
 
     if prev is not None and prev.type == lit["<-"]:
         return at_token("expected an expression after '<-'", prev)
     if tt == "CASE":
         return at_token("'case' outside 'select'")
     head = _line_head(tokens, index)
-    if head is not None and head.type == "NAME" and head.value == "default" and tokens[index - 1] is not head:
+    if (
+        head is not None
+        and head.type == "NAME"
+        and head.value == "default"
+        and tokens[index - 1] is not head
+    ):
         after = tokens[tokens.index(head) + 1]
         if after.type == lit[":"]:
             return at_token("'default' outside 'select'", head)
     if head is not None and head.type == "CASE" and lit["<-"] in expected and tt != "NEWLINE":
-        return at_token("expected '<-': a select case sends (case ch <- v:) or receives (case v := <-ch:)")
+        return at_token(
+            "expected '<-': a select case sends (case ch <- v:) or receives (case v := <-ch:)"
+        )
     if tt == "DEFAULT":
         return at_token("'default' outside 'select'")
     if tt == "INDENT":
-        if index >= 2 and tokens[index - 2].value == "select" and (
-            index == 2 or tokens[index - 3].type in ("NEWLINE", "INDENT", "DEDENT")
+        if (
+            index >= 2
+            and tokens[index - 2].value == "select"
+            and (index == 2 or tokens[index - 3].type in ("NEWLINE", "INDENT", "DEDENT"))
         ):
             word = tokens[index - 2]  # a 'select' line without its ':'
             return source.error("expected ':'", word.end_lineno, word.end_col_offset)
@@ -284,21 +331,29 @@ def syntax_error(exc: UnexpectedToken, source: SourceText, tables: Tables, token
     if "INDENT" in expected:
         return source.error(_expected_block(tokens, index), tok.lineno, tok.col_offset)
     if tt == lit["<-"] and prev is not None and prev.type == lit["await"]:
-        return at_token("'<-' already waits for the value: remove 'await' (or write 'await (<-ch)')")
+        return at_token(
+            "'<-' already waits for the value: remove 'await' (or write 'await (<-ch)')"
+        )
     if tt == lit["<-"] and head is not None and head.type == "CASE" and tokens[index - 1] is head:
         return at_token("a channel operation is not a pattern: 'case <-ch:' belongs in a 'select'")
     if tt == lit["<-"]:
-        return at_token("a send (ch <- v) is a statement, not an expression (write 'a < -b' to compare)")
+        return at_token(
+            "a send (ch <- v) is a statement, not an expression (write 'a < -b' to compare)"
+        )
     if ("CASE" in expected or "DEFAULT" in expected) and "MATCH" not in expected:
         if "DEFAULT" in expected:
             return at_token("expected 'case' or 'default' in 'select'")
         return at_token("expected 'case'")
     if lit["except"] in expected and lit["finally"] in expected and last is not None:
-        return source.error("expected 'except' or 'finally' block", last.end_lineno, last.end_col_offset)
+        return source.error(
+            "expected 'except' or 'finally' block", last.end_lineno, last.end_col_offset
+        )
     if lit[":"] in expected and (tt == "NEWLINE" or tt == "$END") and prev is not None:
         return source.error("expected ':'", prev.end_lineno, prev.end_col_offset)
     if lit["else"] in expected and tt == "NEWLINE" and prev is not None:
-        return source.error("expected 'else' after 'if' expression", prev.end_lineno, prev.end_col_offset)
+        return source.error(
+            "expected 'else' after 'if' expression", prev.end_lineno, prev.end_col_offset
+        )
     if tt == "$END":
         return source.error("unexpected end of input", tok.lineno, tok.col_offset)
     if (
@@ -311,25 +366,58 @@ def syntax_error(exc: UnexpectedToken, source: SourceText, tables: Tables, token
         end = tok if tt == lit["*"] else prev
         return source.error(
             "cannot have both 'except' and 'except*' on the same 'try'",
-            prev.lineno, prev.col_offset, end.end_lineno, end.end_col_offset,
+            prev.lineno,
+            prev.col_offset,
+            end.end_lineno,
+            end.end_col_offset,
         )
-    if lit["("] in expected and prev is not None and index >= 2 and tokens[index - 2].type == lit["def"]:
+    if (
+        lit["("] in expected
+        and prev is not None
+        and index >= 2
+        and tokens[index - 2].type == lit["def"]
+    ):
         return at_token("expected '('")
-    if prev is not None and prev.type == lit[":="] and "RANGE" in expected and head is not None and head.type == lit["for"]:
-        return at_token("expected 'range' after ':=' in a 'for' header (gopy has only 'for ... := range ...')")
+    if (
+        prev is not None
+        and prev.type == lit[":="]
+        and "RANGE" in expected
+        and head is not None
+        and head.type == lit["for"]
+    ):
+        return at_token(
+            "expected 'range' after ':=' in a 'for' header (gopy has only 'for ... := range ...')"
+        )
     range_after = tt == lit["="] and index + 1 < len(tokens) and tokens[index + 1].value == "range"
-    if range_after or (prev is not None and prev.value == "range" and prev.type == "NAME" and _starts_operand(tok, lit)):
+    if range_after or (
+        prev is not None
+        and prev.value == "range"
+        and prev.type == "NAME"
+        and _starts_operand(tok, lit)
+    ):
         head = _line_head(tokens, index)
         if head is not None and head.type == lit["for"]:
             if range_after:
                 prev = tok
             return source.error(
                 "invalid syntax. Perhaps you meant 'for ... := range ...'?",
-                prev.lineno, prev.col_offset, tok.end_lineno, tok.end_col_offset,
+                prev.lineno,
+                prev.col_offset,
+                tok.end_lineno,
+                tok.end_col_offset,
             )
-    if prev is not None and _ends_operand(prev, lit) and _starts_operand(tok, lit) and _in_brackets(tokens, index, lit):
+    if (
+        prev is not None
+        and _ends_operand(prev, lit)
+        and _starts_operand(tok, lit)
+        and _in_brackets(tokens, index, lit)
+    ):
         return source.error(
-            "invalid syntax. Perhaps you forgot a comma?", prev.lineno, prev.col_offset, tok.end_lineno, tok.end_col_offset
+            "invalid syntax. Perhaps you forgot a comma?",
+            prev.lineno,
+            prev.col_offset,
+            tok.end_lineno,
+            tok.end_col_offset,
         )
     return at_token("invalid syntax")
 
@@ -343,11 +431,19 @@ def _line_head(tokens: list[Tok], index: int) -> Tok | None:
 
 
 def _ends_operand(t: Tok, lit: dict[str, str]) -> bool:
-    return t.type in ("NAME", "NUMBER", "STRING") or t.value in (")", "]", "}") and t.type == lit[t.value]
+    return (
+        t.type in ("NAME", "NUMBER", "STRING")
+        or t.value in (")", "]", "}")
+        and t.type == lit[t.value]
+    )
 
 
 def _starts_operand(t: Tok, lit: dict[str, str]) -> bool:
-    return t.type in ("NAME", "NUMBER", "STRING") or t.value in ("(", "[", "{") and t.type == lit[t.value]
+    return (
+        t.type in ("NAME", "NUMBER", "STRING")
+        or t.value in ("(", "[", "{")
+        and t.type == lit[t.value]
+    )
 
 
 def _in_brackets(tokens: list[Tok], index: int, lit: dict[str, str]) -> bool:
@@ -371,7 +467,11 @@ def parse_tree(text: str) -> Any:
     tables = load_tables()
 
     def leaf(tok: Any) -> Any:
-        return Token(tok.type, tok.value, line=tok.lineno, column=tok.col_offset) if isinstance(tok, Tok) else tok
+        return (
+            Token(tok.type, tok.value, line=tok.lineno, column=tok.col_offset)
+            if isinstance(tok, Tok)
+            else tok
+        )
 
     callbacks: list = []
     for _, _, kind, _, name in tables.rules:

@@ -128,5 +128,3 @@ async def _park_select(cases: tuple[Case, ...]) -> Selected:
             if index != committed:
                 _discard(queue, entry)
     return _new_selected(Selected, result)
-
-

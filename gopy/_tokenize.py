@@ -30,7 +30,9 @@ class Tok:
 
     __slots__ = ("type", "value", "lineno", "col_offset", "end_lineno", "end_col_offset")
 
-    def __init__(self, type: str, value: str, lineno: int, col: int, end_lineno: int, end_col: int) -> None:
+    def __init__(
+        self, type: str, value: str, lineno: int, col: int, end_lineno: int, end_col: int
+    ) -> None:
         self.type = type
         self.value = value
         self.lineno = lineno
@@ -105,7 +107,14 @@ class Tokenizer:
         self.keywords = {k: literals[k] for k in HARD_KEYWORDS if k in literals}
         self.all_ascii = self.text.isascii()
 
-    def error(self, msg: str, lineno: int, col: int, end_lineno: int | None = None, end_col: int | None = None) -> GopySyntaxError:
+    def error(
+        self,
+        msg: str,
+        lineno: int,
+        col: int,
+        end_lineno: int | None = None,
+        end_col: int | None = None,
+    ) -> GopySyntaxError:
         return self.source.error(msg, lineno, col, end_lineno, end_col)
 
     def tokens(self) -> list[Tok]:
@@ -163,7 +172,9 @@ class Tokenizer:
                         if not cont_col:
                             cont_col = _indent_columns(indent)[0]
                         if ws_end + 2 >= n:
-                            raise self.error("unexpected EOF while parsing", lineno, bcol(ws_end) + 1)
+                            raise self.error(
+                                "unexpected EOF while parsing", lineno, bcol(ws_end) + 1
+                            )
                         lineno += 1
                         line_start = ws_end + 2
                         if not all_ascii:
@@ -194,11 +205,15 @@ class Tokenizer:
                     here = bcol(ws_end)
                     if col == indents[-1]:
                         if alt != alt_indents[-1]:
-                            raise self.error("inconsistent use of tabs and spaces in indentation", lineno, here)
+                            raise self.error(
+                                "inconsistent use of tabs and spaces in indentation", lineno, here
+                            )
                         pending_block = None
                     elif col > indents[-1]:
                         if alt <= alt_indents[-1]:
-                            raise self.error("inconsistent use of tabs and spaces in indentation", lineno, here)
+                            raise self.error(
+                                "inconsistent use of tabs and spaces in indentation", lineno, here
+                            )
                         if len(indents) > 99:  # CPython's tokenizer limit (MAXINDENT)
                             raise self.error("too many levels of indentation", lineno, 0)
                         indents.append(col)
@@ -221,7 +236,9 @@ class Tokenizer:
                                 bcol(eol if eol >= 0 else n),
                             )
                         if alt != alt_indents[-1]:
-                            raise self.error("inconsistent use of tabs and spaces in indentation", lineno, here)
+                            raise self.error(
+                                "inconsistent use of tabs and spaces in indentation", lineno, here
+                            )
                     line_begin = len(toks)
                     pos = ws_end
                 m = match(text, pos)
@@ -304,8 +321,14 @@ class Tokenizer:
                 elif kind == "badstring":
                     quote = m.group().lstrip("rRbBfFuU")
                     what = "triple-quoted string literal" if len(quote) == 3 else "string literal"
-                    detected = lineno if len(quote) == 1 else self.text.count("\n") + (not self.text.endswith("\n"))
-                    raise self.error(f"unterminated {what} (detected at line {detected})", lineno, bcol(pos))
+                    detected = (
+                        lineno
+                        if len(quote) == 1
+                        else self.text.count("\n") + (not self.text.endswith("\n"))
+                    )
+                    raise self.error(
+                        f"unterminated {what} (detected at line {detected})", lineno, bcol(pos)
+                    )
                 pos = end
 
             if brackets:
@@ -317,7 +340,9 @@ class Tokenizer:
                     self._resolve_line(toks, line_begin, blocks[-1])
                 col = bcol(pos)
                 append(Tok("NEWLINE", "", lineno, col, lineno, col + 1))
-            elif toks and toks[-1].type == "INDENT":  # pragma: no cover - indentation before EOF only
+            elif (
+                toks and toks[-1].type == "INDENT"
+            ):  # pragma: no cover - indentation before EOF only
                 toks.pop()
             end_line, end_col = lineno, bcol(pos)
             for _ in range(len(indents) - 1):
@@ -341,7 +366,11 @@ class Tokenizer:
         if number == "0" and c.lower() in "box":  # `0b2`: no digit of the base at all
             digit = self.text[end + 1 : end + 2]
             if digit.isdigit():
-                raise self.error(f"invalid digit '{digit}' in {bases['0' + c.lower()]} literal", lineno, bcol(end + 1))
+                raise self.error(
+                    f"invalid digit '{digit}' in {bases['0' + c.lower()]} literal",
+                    lineno,
+                    bcol(end + 1),
+                )
             raise self.error(f"invalid {bases['0' + c.lower()]} literal", lineno, bcol(end))
         if c == "_":  # `1_`, `1__0`: an underscore must be followed by a digit
             raise self.error(f"invalid {base or 'decimal'} literal", lineno, bcol(end))
@@ -384,8 +413,12 @@ class Tokenizer:
                 if not (value[: i + 1]).isidentifier() and not ("a" + c).isidentifier():
                     bad_col = col + len(value[:i].encode("utf-8"))
                     if c.isprintable():
-                        raise self.error(f"invalid character '{c}' (U+{ord(c):04X})", lineno, bad_col)
-                    raise self.error(f"invalid non-printable character U+{ord(c):04X}", lineno, bad_col)
+                        raise self.error(
+                            f"invalid character '{c}' (U+{ord(c):04X})", lineno, bad_col
+                        )
+                    raise self.error(
+                        f"invalid non-printable character U+{ord(c):04X}", lineno, bad_col
+                    )
             raise self.error("invalid syntax", lineno, col)
         return unicodedata.normalize("NFKC", value)
 
@@ -402,8 +435,19 @@ class Tokenizer:
         e = len(toks)  # the NEWLINE is appended after this
         toks.append(Tok("NEWLINE", "", 0, 0, 0, 0))  # sentinel lookahead
         toks.append(Tok("NEWLINE", "", 0, 0, 0, 0))
-        starts_operand = {"NAME", "NUMBER", "STRING", lit["lambda"], lit["await"], lit["None"], lit["True"],
-                          lit["False"], lit["{"], lit["~"], lit["..."]}
+        starts_operand = {
+            "NAME",
+            "NUMBER",
+            "STRING",
+            lit["lambda"],
+            lit["await"],
+            lit["None"],
+            lit["True"],
+            lit["False"],
+            lit["{"],
+            lit["~"],
+            lit["..."],
+        }
         opened: str | None = None
         depth = 0
         start = True
@@ -417,9 +461,19 @@ class Tokenizer:
                     nxt = toks[i + 1]
                     if v == "range":
                         prev = toks[i - 1].type if i > b else ""
-                        if prev == t_for and nxt.type not in (lit["in"], lit[","], lit["."], lit["["]):
+                        if prev == t_for and nxt.type not in (
+                            lit["in"],
+                            lit[","],
+                            lit["."],
+                            lit["["],
+                        ):
                             t.type = "RANGE"
-                        elif prev == colonequal and depth == 0 and not header_done and t_for in (toks[b].type, toks[b + 1].type):
+                        elif (
+                            prev == colonequal
+                            and depth == 0
+                            and not header_done
+                            and t_for in (toks[b].type, toks[b + 1].type)
+                        ):
                             t.type = "RANGE"
                     elif start and depth == 0:
                         if v == "go" or v == "defer":
@@ -439,7 +493,9 @@ class Tokenizer:
                             ):
                                 t.type = "CASE"
                         elif v == "default":
-                            if nxt.type == colon and (block == "select" or toks[i + 2].type == "NEWLINE"):
+                            if nxt.type == colon and (
+                                block == "select" or toks[i + 2].type == "NEWLINE"
+                            ):
                                 t.type = "DEFAULT"
                         elif v == "select":
                             if nxt.type == colon and toks[i + 2].type in ("NEWLINE", lit["pass"]):
@@ -460,7 +516,9 @@ class Tokenizer:
         return opened
 
     @staticmethod
-    def _has_top_colon(toks: list[Tok], i: int, e: int, colon: str, opens: tuple, closes: tuple) -> bool:
+    def _has_top_colon(
+        toks: list[Tok], i: int, e: int, colon: str, opens: tuple, closes: tuple
+    ) -> bool:
         depth = 0
         for j in range(i, e):
             tt = toks[j].type
