@@ -6,25 +6,11 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
 import pytest
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
-
-
-def child_env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    for name in ("PYTHONDONTWRITEBYTECODE", "GOPY_TRACEBACK", "PYTHONPYCACHEPREFIX"):
-        env.pop(name, None)
-    env.update(extra)
-    return env
+from support import child_env, write
 
 
 def python(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

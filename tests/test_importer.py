@@ -8,7 +8,6 @@ import os
 import re
 import subprocess
 import sys
-import textwrap
 import traceback
 from pathlib import Path
 from typing import Iterator
@@ -18,22 +17,9 @@ import pytest
 import gopy
 from gopy import _compiler
 from gopy._importer import GopyFileFinder, GopyLoader, cache_path, install
+from support import child_env, write
 
 TAG = sys.implementation.cache_tag
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
-
-
-def child_env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    for name in ("PYTHONDONTWRITEBYTECODE", "GOPY_TRACEBACK", "PYTHONPYCACHEPREFIX"):
-        env.pop(name, None)
-    env.update(extra)
-    return env
 
 
 def python(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -12,22 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+from support import child_env, write
 
 TAG = sys.implementation.cache_tag
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
-
-
-def child_env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    for name in ("PYTHONDONTWRITEBYTECODE", "GOPY_TRACEBACK", "PYTHONPYCACHEPREFIX"):
-        env.pop(name, None)
-    env.update(extra)
-    return env
 
 
 def gopy_run(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
