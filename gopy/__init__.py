@@ -8,16 +8,37 @@ program that only runs cached code never loads it (nor black).
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from gopy._version import __version__
 
-from gopy._errors import GopyInternalError, GopySyntaxError
-from gopy._chan import ChannelClosed, cap, chan, close, range_of, recv, recv_ok, send
-from gopy._select import Selected, recv_case, select, send_case
-from gopy._time import Ticker, Timer, after, sleep, tick
-from gopy._sync import Mutex, WaitGroup
-from gopy._defer import Defers
-from gopy._goroutine import Deadlock, GoroutinePanic, go, run_program, run_supervised
 from gopy import _importer
+from gopy.compiler import GopyInternalError, GopySyntaxError
+from gopy.runtime import (
+    ChannelClosed,
+    Deadlock,
+    Defers,
+    GoroutinePanic,
+    Mutex,
+    Selected,
+    Ticker,
+    Timer,
+    WaitGroup,
+    after,
+    cap,
+    chan,
+    close,
+    go,
+    range_of,
+    recv,
+    recv_case,
+    recv_ok,
+    run_program,
+    run_supervised,
+    select,
+    send,
+    send_case,
+    sleep,
+    tick,
+)
 
 __all__ = [
     # channels (chan, close and cap are also the .gopy prelude)
@@ -59,9 +80,9 @@ __all__ = [
 def __getattr__(name: str):
     # Keep the compiler (and its parser tables) off the start-up path.
     if name in ("parse", "translate"):
-        from gopy import _compiler
+        from gopy import compiler
 
-        return getattr(_compiler, name)
+        return getattr(compiler, name)
     raise AttributeError(f"module 'gopy' has no attribute {name!r}")
 
 

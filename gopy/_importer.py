@@ -45,7 +45,7 @@ _fingerprint: str | None = None
 
 
 def _package_fingerprint() -> str:
-    """Changes whenever a file of the gopy package changes, the compiler's included.
+    """Changes whenever a file of the compiler package changes.
 
     Checking it costs a directory scan, where ``COMPILER_TAG`` would cost
     importing the compiler (and loading its parser tables) on every start.
@@ -55,7 +55,9 @@ def _package_fingerprint() -> str:
         import zlib
 
         stamps = []
-        with os.scandir(os.path.dirname(os.path.abspath(__file__))) as entries:
+        with os.scandir(
+            os.path.join(os.path.dirname(os.path.abspath(__file__)), "compiler")
+        ) as entries:
             for entry in entries:
                 if entry.name.endswith((".py", ".pickle")):
                     st = entry.stat()
@@ -74,7 +76,7 @@ def _strip_header(data: bytes, path: str) -> bytes:
     start = len(_MARK) + 2
     end = start + int.from_bytes(data[len(_MARK) : start], "little")
     fingerprint, _, tag = data[start:end].decode("utf-8", "replace").partition("\0")
-    compiler = sys.modules.get("gopy._compiler")
+    compiler = sys.modules.get("gopy.compiler._compile")
     if (
         not data.startswith(_MARK)
         or fingerprint != _package_fingerprint()
@@ -149,7 +151,7 @@ class GopyLoader(SourceFileLoader):
         self._cache_path = cache_path(path, self.mode)
 
     def _compile(self, data: bytes, path: str) -> CodeType:
-        from gopy._compiler import compile_source
+        from gopy.compiler._compile import compile_source
 
         return compile_source(data, path, self.mode)
 
@@ -172,7 +174,7 @@ class GopyLoader(SourceFileLoader):
             return
         # SourceFileLoader.set_data writes a temporary file and os.replace()s
         # it, so a concurrent reader sees the old cache or the new one.
-        from gopy._compiler import COMPILER_TAG  # loaded: it just compiled this
+        from gopy.compiler._compile import COMPILER_TAG  # loaded: it just compiled this
 
         super().set_data(real, _header(COMPILER_TAG) + data, _mode=_mode)
 

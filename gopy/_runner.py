@@ -98,7 +98,7 @@ def _main_module(loader: GopyLoader, **attributes: object) -> ModuleType:
 
 def _run_stdin(args: list[str]) -> int:
     """Run the program read from standard input, as ``python -`` does (no cache)."""
-    from gopy._compiler import compile_source
+    from gopy.compiler._compile import compile_source
 
     source = sys.stdin.buffer.read()
     try:

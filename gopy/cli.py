@@ -73,7 +73,7 @@ def _translate(args: list[str]) -> int:
     except OSError as exc:
         print(f"gopy translate: {options.file}: {exc.strerror}", file=sys.stderr)
         return 1
-    from gopy._compiler import translate
+    from gopy.compiler._compile import translate
 
     try:
         python = translate(source, options.file, "exec" if options.module else "main")
@@ -117,8 +117,8 @@ def _check(args: list[str]) -> int:
     mode = "exec" if options.module else "main"
     import traceback
 
-    from gopy._compiler import compile_source
-    from gopy._errors import GopyInternalError
+    from gopy.compiler._compile import compile_source
+    from gopy.compiler._compile_errors import GopyInternalError
 
     failed = 0
     for root in options.paths:

@@ -96,7 +96,7 @@ class _GopyTestLoader(importlib.abc.Loader):
 
     def get_code(self) -> types.CodeType:
         """Compile the file; raises ``SyntaxError`` (``GopySyntaxError``) for bad source."""
-        from gopy import _compiler
+        from gopy.compiler import _compile as _compiler
 
         data = self.path.read_bytes()
         filename = str(self.path)

@@ -9,7 +9,7 @@ import pytest
 
 import gopy
 from gopy import ChannelClosed, chan, recv_case, select, send_case
-from gopy._park import parked
+from gopy.runtime._parking import parked
 
 
 def no_waiters(*chans: chan[Any]) -> bool:
@@ -139,8 +139,8 @@ async def test_immediate_operations_do_not_yield() -> None:
 
 
 async def test_immediate_operations_create_no_future(monkeypatch: pytest.MonkeyPatch) -> None:
-    import gopy._chan
-    import gopy._select
+    import gopy.runtime._channels
+    import gopy.runtime._select
 
     created: list[object] = []
     real_future = asyncio.Future
@@ -150,8 +150,8 @@ async def test_immediate_operations_create_no_future(monkeypatch: pytest.MonkeyP
         created.append(fut)
         return fut
 
-    monkeypatch.setattr(gopy._chan, "_Future", counting_future)
-    monkeypatch.setattr(gopy._select, "_Future", counting_future)
+    monkeypatch.setattr(gopy.runtime._channels, "_Future", counting_future)
+    monkeypatch.setattr(gopy.runtime._select, "_Future", counting_future)
     c = chan(2)
     await c.send(1)
     await gopy.send(c, 2)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from gopy import ChannelClosed, Selected, chan, range_of, recv_case, select, send_case
-from gopy._park import parked
+from gopy.runtime._parking import parked
 
 
 def no_waiters(*chans: chan[Any]) -> bool:

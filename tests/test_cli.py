@@ -277,8 +277,8 @@ def test_main_returns_status_in_process(tmp_path: Path, capsys: pytest.CaptureFi
 def test_check_goes_on_after_a_compiler_bug(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gopy import _compiler
-    from gopy._errors import GopyInternalError
+    from gopy.compiler import _compile as _compiler
+    from gopy.compiler._compile_errors import GopyInternalError
     from gopy.cli import main
 
     real = _compiler.compile_source

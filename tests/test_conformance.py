@@ -11,7 +11,8 @@ import warnings
 import pytest
 
 import gopy
-from gopy import _parse
+from gopy.compiler import _grammar_tables as _tables
+from gopy.compiler import _lalr_parser as _parse
 
 STDLIB = sysconfig.get_paths()["stdlib"]
 MODULES = sorted(os.path.basename(p) for p in glob.glob(os.path.join(STDLIB, "*.py")))
@@ -34,18 +35,18 @@ def test_stdlib_module(module: str) -> None:
 
 
 def test_shipped_tables_match_the_grammar() -> None:
-    """Fails when grammar/gopy.lark changed without `python -m gopy._parse --regenerate`."""
-    shipped = _parse.load_tables()
-    assert shipped.grammar_hash == _parse.grammar_hash(), "stale tables: run python -m gopy._parse --regenerate"
-    fresh = _parse.build_tables()
-    assert tuple(fresh) == tuple(shipped), "stale tables: run python -m gopy._parse --regenerate"
+    """Fails when grammar/gopy.lark changed without `python -m gopy.compiler --regenerate`."""
+    shipped = _tables.load_tables()
+    assert shipped.grammar_hash == _tables.grammar_hash(), "stale tables: run python -m gopy.compiler --regenerate"
+    fresh = _tables.build_tables()
+    assert tuple(fresh) == tuple(shipped), "stale tables: run python -m gopy.compiler --regenerate"
 
 
 def test_every_rule_has_a_lowering_method() -> None:
-    from gopy._lower import Lowerer
+    from gopy.compiler._lower_statements import Lowerer
 
-    tables = _parse.load_tables()
-    missing = {name for _, _, kind, _, name in tables.rules if kind == _parse.CALL and not hasattr(Lowerer, name)}
+    tables = _tables.load_tables()
+    missing = {name for _, _, kind, _, name in tables.rules if kind == _tables.CALL and not hasattr(Lowerer, name)}
     assert not missing
 
 
@@ -70,6 +71,6 @@ def test_shipped_tables_are_plain_data() -> None:
     import pickle
     from importlib import resources
 
-    fmt, data = pickle.loads(resources.files("gopy").joinpath("_tables.pickle").read_bytes())
-    assert fmt == _parse._FORMAT
-    assert _parse.Tables(*data) == _parse.load_tables()
+    fmt, data = pickle.loads(resources.files("gopy.compiler").joinpath("_lalr_tables.pickle").read_bytes())
+    assert fmt == _tables._FORMAT
+    assert _tables.Tables(*data) == _tables.load_tables()

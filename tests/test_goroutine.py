@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 import gopy
-from gopy import _goroutine
+from gopy.runtime import _goroutines as _goroutine
 
 GOROUTINE_PY = str(Path(_goroutine.__file__))
-CHAN_PY = str(Path(_goroutine.__file__).with_name("_chan.py"))
+CHAN_PY = str(Path(_goroutine.__file__).with_name("_channels.py"))
 
 
 async def step(n: int = 1) -> None:

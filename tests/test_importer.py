@@ -15,7 +15,7 @@ from typing import Iterator
 import pytest
 
 import gopy
-from gopy import _compiler
+from gopy.compiler import _compile as _compiler
 from gopy._importer import GopyFileFinder, GopyLoader, cache_path, install
 from support import child_env, write
 
@@ -269,7 +269,7 @@ def test_a_cache_hit_imports_neither_the_compiler_nor_lark(tmp_path: Path) -> No
     )
     check = (
         "import sys, gopy, hit; "
-        "print(gopy.run_supervised(lambda: hit.produce(3)), 'gopy._compiler' in sys.modules, 'lark' in sys.modules)"
+        "print(gopy.run_supervised(lambda: hit.produce(3)), 'gopy.compiler._compile' in sys.modules, 'lark' in sys.modules)"
     )
     first = python("-c", check, cwd=tmp_path)
     assert (first.stdout, first.stderr) == ("3 True False\n", "")  # compiled
@@ -280,7 +280,7 @@ def test_a_cache_hit_imports_neither_the_compiler_nor_lark(tmp_path: Path) -> No
 def test_a_compiler_tag_change_seen_by_another_process(tmp_path: Path) -> None:
     write(tmp_path / "tagged.gopy", "VALUE = 1\n")
     count = (
-        "import sys, gopy, gopy._compiler as c; calls = []; real = c.compile_source; "
+        "import sys, gopy, gopy.compiler._compile as c; calls = []; real = c.compile_source; "
         "c.compile_source = lambda *a: calls.append(a) or real(*a); {patch}; import tagged; print(len(calls))"
     )
     assert python("-c", count.format(patch="pass"), cwd=tmp_path).stdout == "1\n"
@@ -297,7 +297,7 @@ def test_concurrent_first_imports_leave_one_valid_cache(tmp_path: Path) -> None:
         "".join(f"async def f{i}(ch):\n    ch <- {i}\n" for i in range(300)),
     )
     check = (
-        "import sys, gopy, shared; print(len(dir(shared)) > 300, 'gopy._compiler' in sys.modules)"
+        "import sys, gopy, shared; print(len(dir(shared)) > 300, 'gopy.compiler._compile' in sys.modules)"
     )
     processes = [
         subprocess.Popen(

@@ -16,9 +16,10 @@ import textwrap
 
 import pytest
 
-from gopy._errors import GopySyntaxError
-from gopy._lower_go import GoLowering, SelectArm
-from gopy._source import SourceText
+from gopy.compiler._compile_errors import GopySyntaxError
+from gopy.compiler._lower_go_constructs import GoLowering, SelectArm
+from gopy.compiler._lower_go_module_pass import finish
+from gopy.compiler._source_text import SourceText
 
 
 def _pos(node: ast.AST) -> tuple[int, int, int, int]:
@@ -137,7 +138,7 @@ def lower(src: str, mode: str = "exec") -> ast.Module:
     src = textwrap.dedent(src)
     lowering = GoLowering(SourceText(src, "<test>"), mode)
     module = _Markers(lowering).visit(ast.parse(src))
-    return lowering.finish_module(module)
+    return finish(lowering, module)
 
 
 def translate(src: str, mode: str = "exec") -> str:
@@ -746,7 +747,7 @@ def test_bound_prelude_names_are_not_imported(src) -> None:
     module = ast.parse(src)
     expected = ast.dump(module, include_attributes=True)
     lowering = GoLowering(SourceText(src), "exec")
-    assert lowering.finish_module(module) is module
+    assert finish(lowering, module) is module
     assert ast.dump(module, include_attributes=True) == expected
 
 
@@ -810,7 +811,7 @@ def test_stdlib_modules_are_untouched() -> None:
             continue
         before = ast.dump(module, include_attributes=True)
         for mode in ("exec",):
-            result = GoLowering(SourceText(src, str(path)), mode).finish_module(module)
+            result = finish(GoLowering(SourceText(src, str(path)), mode), module)
             if result is not module or ast.dump(result, include_attributes=True) != before:
                 changed.append(path.name)
     assert changed == []

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from gopy._compiler import compile_source
+from gopy.compiler._compile import compile_source
 
 
 def _frame_lines(tmp_path: Path, src: str, mode: str = "exec") -> list[str]:

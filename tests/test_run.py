@@ -425,7 +425,7 @@ def test_program_cache_is_separate_and_reused(tmp_path: Path) -> None:
         import sys
         ch = chan(1)
         ch <- "ok"
-        print(<-ch, "gopy._compiler" in sys.modules, "lark" in sys.modules)
+        print(<-ch, "gopy.compiler._compile" in sys.modules, "lark" in sys.modules)
         """,
     )
     first = gopy_run("prog.gopy", cwd=tmp_path)
@@ -436,7 +436,7 @@ def test_program_cache_is_separate_and_reused(tmp_path: Path) -> None:
     # Imported, the same file compiles in module mode, to its own cache.
     write(
         tmp_path / "prog.gopy",
-        "import sys\nVALUE = 'module'\nprint('gopy._compiler' in sys.modules)\n",
+        "import sys\nVALUE = 'module'\nprint('gopy.compiler._compile' in sys.modules)\n",
     )
     imported = python("-c", "import gopy, prog", cwd=tmp_path)
     assert imported.stdout == "True\n", imported.stderr

@@ -10,7 +10,7 @@ import pytest
 
 import gopy
 from gopy import ChannelClosed, Selected, chan, recv_case, select, send_case
-from gopy._park import parked
+from gopy.runtime._parking import parked
 
 
 def no_waiters(*chans: chan[Any]) -> bool:

@@ -11,7 +11,7 @@ import warnings
 import pytest
 
 import gopy
-from gopy import _compiler
+from gopy.compiler import _compile as _compiler
 
 # Each snippet is parsed by both; a leading newline makes "line 1" wrong everywhere.
 SNIPPETS: dict[str, str] = {
@@ -384,7 +384,7 @@ def test_plain_python_is_ast_parse_in_both_modes() -> None:
 
 
 def test_translate_and_compile_source() -> None:
-    from gopy import _compiler
+    from gopy.compiler import _compile as _compiler
 
     out = gopy.translate("x := 1\nprint(x)\n", "t.gopy", mode="exec")
     assert out == "x = 1\nprint(x)\n"
@@ -408,7 +408,7 @@ def test_recv_in_fstring_positions() -> None:
 
 
 def test_receive_arrows_only_in_replacement_fields() -> None:
-    from gopy._lower_fstring import receive_arrows
+    from gopy.compiler._lower_fstrings import receive_arrows
 
     assert receive_arrows("'<-{x}'") == []
     assert receive_arrows("f'<-{<-x}'") == [5]

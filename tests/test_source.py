@@ -1,7 +1,7 @@
 """SourceText: Python's line breaks and byte/character columns."""
 
 import gopy
-from gopy._source import SourceText
+from gopy.compiler._source_text import SourceText
 
 
 def test_lines_break_only_where_python_breaks_them():

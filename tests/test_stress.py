@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 
 import gopy
-import gopy._chan
-import gopy._select
+import gopy.runtime._channels
+import gopy.runtime._select
 from gopy import chan, recv_case, select, send_case
-from gopy._park import parked
+from gopy.runtime._parking import parked
 
 PRODUCERS = 8
 CONSUMERS = 6
@@ -31,14 +31,14 @@ PER_PRODUCER = 300
 def absorbed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Count the cancellations that landed after an operation completed."""
     hits = [0]
-    real = gopy._chan._absorb_cancel
+    real = gopy.runtime._channels._absorb_cancel
 
     def counting(task: Any, exc: BaseException) -> None:
         hits[0] += 1
         real(task, exc)
 
-    monkeypatch.setattr(gopy._chan, "_absorb_cancel", counting)
-    monkeypatch.setattr(gopy._select, "_absorb_cancel", counting)
+    monkeypatch.setattr(gopy.runtime._channels, "_absorb_cancel", counting)
+    monkeypatch.setattr(gopy.runtime._select, "_absorb_cancel", counting)
     return hits
 
 

@@ -111,7 +111,7 @@ def test_goroutine_panic_prints_report_and_exits_2(tmp_path: Path, loop: str) ->
     assert proc.stderr.startswith("panic: ValueError: boom 5\n\ngoroutine 2 [running]:\nTraceback")
     assert f'File "{script}", line {line_of(script, "RAISE")}, in worker' in proc.stderr
     assert proc.stderr.endswith("ValueError: boom 5\n")
-    assert "_goroutine.py" not in proc.stderr
+    assert "_goroutines.py" not in proc.stderr
     assert "Task was destroyed" not in proc.stderr
 
 
@@ -403,7 +403,7 @@ def test_deadlock_report_with_runtime_frames(tmp_path: Path) -> None:
         [sys.executable, str(script)], capture_output=True, text=True, timeout=TIMEOUT, env=env
     )
     assert proc.returncode == 2
-    assert "_chan.py" in proc.stderr
+    assert "_channels.py" in proc.stderr
 
 
 # ------------------------------------------------------ no false deadlock ---
@@ -593,7 +593,7 @@ WAKE_AFTER = 0.3
 
 @pytest.fixture
 def fast_checks(monkeypatch: pytest.MonkeyPatch) -> None:
-    from gopy import _supervisor
+    from gopy.runtime import _supervisor
 
     monkeypatch.setattr(_supervisor, "_CHECK_PERIOD", PERIOD)
 

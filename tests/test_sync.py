@@ -8,7 +8,7 @@ import pytest
 
 import gopy
 from gopy import Mutex, WaitGroup
-from gopy._park import parked
+from gopy.runtime._parking import parked
 
 
 async def step(n: int = 1) -> None:

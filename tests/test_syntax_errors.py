@@ -14,7 +14,7 @@ import pytest
 
 import gopy
 from gopy import GopyInternalError, GopySyntaxError
-from gopy import _compiler
+from gopy.compiler import _compile as _compiler
 
 
 def cant_compile(src: str, mode: str = "exec") -> GopySyntaxError:
@@ -243,7 +243,7 @@ def test_every_error_is_a_syntax_error_not_a_lark_error() -> None:
 
 
 def test_internal_errors_are_reported_as_compiler_bugs(monkeypatch: pytest.MonkeyPatch) -> None:
-    from gopy import _lower
+    from gopy.compiler import _lower_statements as _lower
 
     def broken(self: object, c: list) -> None:
         raise KeyError("boom")
@@ -368,8 +368,8 @@ def test_fstring_errors_far_right_on_a_long_line() -> None:
 
 
 def test_char_col_of_token_boundaries() -> None:
-    from gopy._lower import Lowerer
-    from gopy._source import SourceText
+    from gopy.compiler._lower_statements import Lowerer
+    from gopy.compiler._source_text import SourceText
 
     line = "aé€b𝄞c\n"
     lowerer = Lowerer(SourceText(line), "exec")

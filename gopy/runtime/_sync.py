@@ -2,7 +2,7 @@
 
 Both follow the channels' pattern: a fast path that neither creates a future
 nor yields, and a slow path that parks the task (recorded in
-``gopy._park.parked`` for deadlock detection) on a plain future.
+``gopy.runtime._parking.parked`` for deadlock detection) on a plain future.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import asyncio
 from collections import deque
 from types import TracebackType
 
-from gopy._park import parked
+from gopy.runtime._parking import parked
 
 __all__ = ["WaitGroup", "Mutex"]
 

@@ -1,6 +1,6 @@
 """Goroutines: ``gopy.go`` starts a task (coroutine functions) or a worker-thread job.
 
-Under ``run_supervised`` (``gopy._supervisor``) goroutines are numbered and
+Under ``run_supervised`` (``gopy.runtime._supervisor``) goroutines are numbered and
 supervised; on any other running loop they are kept alive and a failure goes
 to the loop's exception handler. Plain callables run on a pool of daemon
 worker threads that grows on demand.
@@ -17,10 +17,10 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from gopy._workers import workers as _workers
+from gopy.runtime._worker_threads import workers as _workers
 
 # Re-exported: gopy/__init__.py imports the supervisor's names from here.
-from gopy._supervisor import (
+from gopy.runtime._supervisor import (
     _CALLBACK_CONTEXT,
     Deadlock,
     GoroutinePanic,

@@ -21,21 +21,6 @@ __all__ = [
 ]
 
 _RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
-_RUNTIME_MODULES = frozenset(
-    (
-        "_goroutine.py",
-        "_supervisor.py",
-        "_probe.py",
-        "_report.py",
-        "_chan.py",
-        "_select.py",
-        "_time.py",
-        "_sync.py",
-        "_defer.py",
-        "_park.py",
-        "_workers.py",
-    )
-)
 _ASYNCIO_DIR = os.path.dirname(os.path.abspath(asyncio.__file__))
 
 
@@ -43,7 +28,7 @@ _ASYNCIO_DIR = os.path.dirname(os.path.abspath(asyncio.__file__))
 def is_runtime_file(filename: str) -> bool:
     """True for the files of gopy's runtime (hidden from reports by default)."""
     path = os.path.abspath(filename)
-    return os.path.dirname(path) == _RUNTIME_DIR and os.path.basename(path) in _RUNTIME_MODULES
+    return os.path.dirname(path) == _RUNTIME_DIR
 
 
 def show_all_frames() -> bool:
@@ -107,7 +92,7 @@ def _exception_title(exc: BaseException) -> str:
     """``ExcType: message`` with gopy's own exceptions named as ``gopy.X``."""
     cls = type(exc)
     module, name = cls.__module__, cls.__qualname__
-    if module.startswith("gopy._"):
+    if module.startswith("gopy.") and "._" in f".{module}":
         name = f"gopy.{name}"
     elif module not in ("builtins", "__main__"):
         name = f"{module}.{name}"

@@ -19,7 +19,7 @@ import time
 from collections.abc import Coroutine
 from typing import Any
 
-from gopy._chan import chan
+from gopy.runtime._channels import chan
 
 __all__ = ["after", "tick", "Ticker", "Timer", "sleep"]
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from gopy._errors import GopySyntaxError
-from gopy._source import SourceText
+from gopy.compiler._compile_errors import GopySyntaxError
+from gopy.compiler._source_text import SourceText
 
 __all__ = ["Tok", "Tokenizer", "SOFT_KEYWORDS", "HARD_KEYWORDS"]
 

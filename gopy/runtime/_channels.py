@@ -44,7 +44,7 @@ from collections.abc import AsyncIterator, Coroutine, Iterable, Iterator, Mappin
 from operator import index as _index
 from typing import Any, Generic, NoReturn, Protocol, TypeVar, overload
 
-from gopy._park import parked
+from gopy.runtime._parking import parked
 
 __all__ = [
     "chan",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from gopy._errors import GopySyntaxError
+from gopy.compiler._compile_errors import GopySyntaxError
 
 __all__ = ["SourceText"]
 

@@ -10,7 +10,7 @@ entry tagged with its case index. The first counterpart to pop a live entry
 resolves the future; that makes every other entry of this select dead (its
 future is done), so counterparts skip them, and the select removes them all
 when it resumes. Cancellation follows the channel rules: a committed case is
-returned even if the cancellation arrived afterwards (see ``gopy._chan``).
+returned even if the cancellation arrived afterwards (see ``gopy.runtime._channels``).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import asyncio
 from random import Random
 from typing import Any, NamedTuple, TypeAlias
 
-from gopy._chan import _CLOSED, _absorb_cancel, _block_forever, _discard, _task_on, chan
-from gopy._park import parked
+from gopy.runtime._channels import _CLOSED, _absorb_cancel, _block_forever, _discard, _task_on, chan
+from gopy.runtime._parking import parked
 
 __all__ = ["select", "recv_case", "send_case", "Selected", "Case"]
 

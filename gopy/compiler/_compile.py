@@ -9,10 +9,10 @@ import tokenize
 import types
 from importlib import resources
 
-from gopy import __version__
-from gopy._errors import GopyInternalError, GopySyntaxError
-from gopy._lower import lower
-from gopy._source import SourceText
+from gopy._version import __version__
+from gopy.compiler._compile_errors import GopyInternalError, GopySyntaxError
+from gopy.compiler._lower_statements import lower
+from gopy.compiler._source_text import SourceText
 
 __all__ = ["parse", "translate", "compile_source", "decode_source", "COMPILER_TAG"]
 
@@ -20,28 +20,16 @@ _MODES = ("exec", "main")
 
 
 # Everything whose change can change the generated code: the parser tables
-# (built from the grammar) and the modules of the compiler.
-_TAG_FILES = (
-    "_tables.pickle",
-    "_tokenize.py",
-    "_parse.py",
-    "_lower.py",
-    "_lower_expr.py",
-    "_lower_fstring.py",
-    "_lower_match.py",
-    "_lower_go.py",
-    "_lower_go_module.py",
-    "_lower_go_scopes.py",
-    "_compiler.py",
-)
-
-
+# (built from the grammar) and every module of the compiler package.
 def _compiler_tag() -> str:
     digest = hashlib.sha256(__version__.encode())
-    package = resources.files("gopy")
-    for name in _TAG_FILES:
+    package = resources.files("gopy.compiler")
+    names = sorted(
+        entry.name for entry in package.iterdir() if entry.name.endswith((".py", ".pickle"))
+    )
+    for name in names:
         try:
-            digest.update(package.joinpath(name).read_bytes())
+            digest.update(name.encode() + b"\0" + package.joinpath(name).read_bytes())
         except OSError:  # e.g. a build that ships only bytecode: the version alone
             digest.update(name.encode())
     return f"gopy-{__version__}-{digest.hexdigest()[:12]}"

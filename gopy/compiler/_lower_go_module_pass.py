@@ -1,4 +1,4 @@
-"""The module passes that finish the Go constructs (``GoLowering.finish_module``).
+"""The module passes that finish the Go constructs (``finish``, run by ``lower``).
 
 One scope-aware walk checks where channel operations and ``defer`` appear,
 turns a range loop into ``async for`` where it can await, and finds the
@@ -14,7 +14,7 @@ import ast
 import unicodedata
 from typing import TYPE_CHECKING
 
-from gopy._lower_go import (
+from gopy.compiler._lower_go_nodes import (
     DEFERS,
     MAIN_FUNCTION,
     PRELUDE,
@@ -25,12 +25,12 @@ from gopy._lower_go import (
     pos_of,
     runtime_call,
 )
-from gopy._lower_go_scopes import Scope, is_docstring, walk
+from gopy.compiler._lower_go_scopes import Scope, is_docstring, walk
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 if TYPE_CHECKING:
-    from gopy._lower_go import GoLowering
+    from gopy.compiler._lower_go_constructs import GoLowering
 
 __all__ = ["finish"]
 

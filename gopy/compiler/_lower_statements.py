@@ -1,7 +1,7 @@
 """Lowering: the parser's reductions to a Python ``ast.Module`` with exact positions.
 
 ``Lowerer`` has one method per grammar rule (or alias) that builds a value;
-the LALR driver (``gopy._parse.run_parser``) calls it with the rule's children
+the LALR driver (``gopy.compiler._lalr_parser.run_parser``) calls it with the rule's children
 (tokens and already-lowered values) as it reduces, so no parse tree is built.
 Positions follow CPython's rule: a node spans the tokens its rule matched, so a
 parenthesised operand widens its parent (``(a).b`` starts at the ``(``) while
@@ -16,12 +16,15 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from gopy._lower_expr import ExprLowering, empty_arguments
-from gopy._lower_go import GoLowering, SelectArm
-from gopy._lower_match import MatchLowering
-from gopy._parse import CALL, Tok, UnexpectedToken, load_tables, run_parser, syntax_error, tokenize
-from gopy._errors import GopySyntaxError
-from gopy._source import SourceText
+from gopy.compiler._lower_base import empty_arguments
+from gopy.compiler._lower_expressions import ExprLowering
+from gopy.compiler._lower_go_constructs import GoLowering, SelectArm
+from gopy.compiler._lower_go_module_pass import finish
+from gopy.compiler._lower_patterns import MatchLowering
+from gopy.compiler._grammar_tables import CALL, load_tables
+from gopy.compiler._lalr_parser import Tok, UnexpectedToken, run_parser, syntax_error, tokenize
+from gopy.compiler._compile_errors import GopySyntaxError
+from gopy.compiler._source_text import SourceText
 
 __all__ = ["Lowerer", "lower"]
 
@@ -438,7 +441,7 @@ def lower(source: SourceText, mode: str = "exec") -> ast.Module:
         module = run_parser(tokens, tables, callbacks)
     except UnexpectedToken as exc:
         raise syntax_error(exc, source, tables, tokens) from None
-    return lowerer.go.finish_module(module)
+    return finish(lowerer.go, module)
 
 
 _DEFERRED_TOKENIZER_ERRORS = frozenset(

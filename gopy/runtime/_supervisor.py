@@ -3,8 +3,8 @@
 Under ``run_supervised`` every goroutine is numbered (1 is the main program),
 an exception escaping one is a panic that stops the program, and a
 low-frequency checker reports Go's "all goroutines are asleep" when every task
-is parked in ``gopy._park.parked`` and nothing (timer, I/O, worker thread,
-ready callback) can wake any of them; ``gopy._probe`` decides the latter.
+is parked in ``gopy.runtime._parking.parked`` and nothing (timer, I/O, worker thread,
+ready callback) can wake any of them; ``gopy.runtime._deadlock_probe`` decides the latter.
 
 On every loop, a thread that was not started with ``gopy.go`` (or the default
 executor) and later wakes a goroutine through ``call_soon_threadsafe`` is
@@ -24,10 +24,10 @@ import types
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
-from gopy._park import parked
-from gopy._probe import probe_for
-from gopy._report import panic_report, parked_frames_text, user_traceback
-from gopy._workers import DaemonExecutor
+from gopy.runtime._parking import parked
+from gopy.runtime._deadlock_probe import probe_for
+from gopy.runtime._reports import panic_report, parked_frames_text, user_traceback
+from gopy.runtime._worker_threads import DaemonExecutor
 
 __all__ = ["run_program", "run_supervised", "Deadlock", "GoroutinePanic"]
 

@@ -2,10 +2,11 @@
 
 The compiler core calls one builder per construct while it lowers the Lark
 tree (``send_stmt``, ``recv_expr``, ``go_stmt``, ...). A builder cannot know
-the scope it sits in, so it records the nodes it made; ``finish_module`` then
+the scope it sits in, so it records the nodes it made; the module pass
+(``_lower_go_module_pass.finish``, run by ``lower`` after the parse) then
 walks the finished module once to check where channel operations appear, pick
 ``for`` or ``async for``, wrap the functions that defer, wrap a program in main
-mode and insert the imports (``gopy._lower_go_module``). The shapes are fixed
+mode and insert the imports (``gopy.compiler._lower_go_module_pass``). The shapes are fixed
 in docs/architecture.md ("How each construct lowers").
 """
 
@@ -15,80 +16,24 @@ import ast
 from dataclasses import dataclass
 from typing import TypeVar
 
-from gopy._errors import GopySyntaxError
-from gopy._source import SourceText
+from gopy.compiler._compile_errors import GopySyntaxError
+from gopy.compiler._lower_go_nodes import (
+    DEFERS,
+    SELECTED,
+    Pos,
+    assign,
+    at,
+    awaited,
+    name,
+    pos_of,
+    runtime_call,
+    span,
+)
+from gopy.compiler._source_text import SourceText
 
-__all__ = [
-    "GoLowering",
-    "SelectArm",
-    "Pos",
-    "RUNTIME",
-    "PRELUDE",
-    "SELECTED",
-    "DEFERS",
-    "MAIN_FUNCTION",
-]
-
-Pos = tuple[int, int, int, int]
-"""(lineno, col_offset, end_lineno, end_col_offset), AST-style (UTF-8 bytes, 0-based)."""
-
-# The names generated code uses: the runtime module, Go's builtins that every
-# .gopy module sees without an import, and the few local names of the
-# scaffolding. They live here and nowhere else.
-RUNTIME = "gopy"
-PRELUDE = frozenset({"cap", "chan", "close"})
-SELECTED = "_selected"
-DEFERS = "defers"
-MAIN_FUNCTION = "_main_module"
+__all__ = ["GoLowering", "SelectArm"]
 
 _N = TypeVar("_N", bound=ast.AST)
-
-
-def at(node: _N, pos: Pos) -> _N:
-    """Stamp ``pos`` on a node this module creates, and return it."""
-    node.lineno, node.col_offset, node.end_lineno, node.end_col_offset = pos
-    return node
-
-
-def span(first: ast.AST, last: ast.AST) -> Pos:
-    """The position from the start of ``first`` to the end of ``last``."""
-    return (first.lineno, first.col_offset, last.end_lineno, last.end_col_offset)
-
-
-def pos_of(node: ast.AST) -> Pos:
-    """The position of an AST node that has one."""
-    return (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
-
-
-def runtime_attr(attr: str, pos: Pos) -> ast.Attribute:
-    """``gopy.<attr>``."""
-    return at(ast.Attribute(at(ast.Name(RUNTIME, ast.Load()), pos), attr, ast.Load()), pos)
-
-
-def runtime_call(
-    attr: str, args: list[ast.expr], pos: Pos, keywords: list[ast.keyword] | None = None
-) -> ast.Call:
-    """``gopy.<attr>(*args, **keywords)``."""
-    return at(ast.Call(runtime_attr(attr, pos), args, keywords or []), pos)
-
-
-def awaited(call: ast.expr, pos: Pos) -> ast.Await:
-    """``await <call>``."""
-    return at(ast.Await(call), pos)
-
-
-def name(ident: str, ctx: ast.expr_context, pos: Pos) -> ast.Name:
-    """A ``Name`` node."""
-    return at(ast.Name(ident, ctx), pos)
-
-
-def assign(targets: list[ast.expr], value: ast.expr, pos: Pos) -> ast.Assign:
-    """``a = value`` for one target, ``a, b = value`` for several."""
-    if len(targets) == 1:
-        target = targets[0]
-    else:
-        target = at(ast.Tuple(list(targets), ast.Store()), span(targets[0], targets[-1]))
-    return at(ast.Assign([target], value, None), pos)
 
 
 @dataclass
@@ -297,15 +242,6 @@ class GoLowering:
         # A default arm may come first in the source: the branch ends where its text ends last.
         end = max((s.end_lineno, s.end_col_offset) for s in (body[-1], *orelse[-1:]))
         return at(ast.If(test, body, orelse), (*arm.pos[:2], *end))
-
-    # -- the module --------------------------------------------------------
-
-    def finish_module(self, module: ast.Module) -> ast.Module:
-        """Place the recorded constructs; plain Python comes back untouched."""
-        # Imported here: the module passes build their nodes with this module's helpers.
-        from gopy._lower_go_module import finish
-
-        return finish(self, module)
 
 
 def _arrow(pos: Pos) -> Pos:

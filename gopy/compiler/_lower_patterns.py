@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import ast
-from gopy._lower_expr import LoweringBase, number_value
-from gopy._parse import Tok
+from gopy.compiler._lower_base import LoweringBase, number_value
+from gopy.compiler._lalr_parser import Tok
 
 __all__ = ["MatchLowering"]
 

@@ -1,0 +1,46 @@
+"""The runtime: Go's concurrency on asyncio, what the ``.gopy`` syntax lowers to.
+
+Channels (``_channels``), ``select`` (``_select``), timers (``_timers``),
+``WaitGroup``/``Mutex`` (``_sync``), ``defer`` (``_defer``), goroutines
+(``_goroutines``, ``_worker_threads``) and program supervision: panics and
+deadlock detection (``_supervisor``, ``_deadlock_probe``, ``_reports``,
+``_parking``). It is a plain asyncio library: it imports nothing from the
+compiler or the surfaces, so a program that runs cached code never loads them.
+"""
+
+from __future__ import annotations
+
+from gopy.runtime._channels import ChannelClosed, cap, chan, close, range_of, recv, recv_ok, send
+from gopy.runtime._defer import Defers
+from gopy.runtime._goroutines import Deadlock, GoroutinePanic, go, run_program, run_supervised
+from gopy.runtime._select import Selected, recv_case, select, send_case
+from gopy.runtime._sync import Mutex, WaitGroup
+from gopy.runtime._timers import Ticker, Timer, after, sleep, tick
+
+__all__ = [
+    "chan",
+    "close",
+    "cap",
+    "ChannelClosed",
+    "send",
+    "recv",
+    "recv_ok",
+    "range_of",
+    "select",
+    "recv_case",
+    "send_case",
+    "Selected",
+    "go",
+    "run_program",
+    "run_supervised",
+    "Deadlock",
+    "GoroutinePanic",
+    "Defers",
+    "WaitGroup",
+    "Mutex",
+    "after",
+    "tick",
+    "Ticker",
+    "Timer",
+    "sleep",
+]
