@@ -286,8 +286,13 @@ def test_translated_sample_runs_the_same_under_plain_python(name: str, tmp_path:
     EXPECTED[name](result.stdout.splitlines())
 
 
+# samples checked by a test module of their own (not by stdout: they log to stderr)
+OWN_TESTS = {"seed_producer_consumer": "test_seed_sample.py"}
+
+
 def test_every_sample_has_an_expectation() -> None:
-    assert sample_names() == sorted(EXPECTED)
+    assert sample_names() == sorted([*EXPECTED, *OWN_TESTS])
+    assert all((Path(__file__).parent / test).is_file() for test in OWN_TESTS.values())
 
 
 def test_samples_readme_lists_every_sample() -> None:
