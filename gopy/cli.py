@@ -102,6 +102,20 @@ def _gopy_files(path: str) -> list[str]:
     return found
 
 
+def _not_a_regular_file(path: str) -> bool:
+    """Whether ``path`` exists but is no regular file (a FIFO, a device, a link to one).
+
+    Reading one could hang or never end; ``compileall`` skips them too. A path
+    that cannot be stat'ed is left to ``open`` to report.
+    """
+    import stat
+
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
 def _check(args: list[str]) -> int:
     import argparse
 
@@ -127,6 +141,9 @@ def _check(args: list[str]) -> int:
             failed += 1
             continue
         for path in _gopy_files(root):
+            if _not_a_regular_file(path):
+                print(f"gopy check: {path}: not a regular file, skipped", file=sys.stderr)
+                continue
             try:
                 with open(path, "rb") as file:
                     compile_source(file.read(), path, mode)
