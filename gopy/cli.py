@@ -15,6 +15,8 @@ USAGE = """\
 usage: gopy run FILE.gopy [ARGS...]          run a program (main mode)
        gopy run - [ARGS...]                  run the program read from stdin
        gopy run -m MODULE [ARGS...]          run a module found on sys.path
+       gopy run --watchdog MS FILE.gopy ...  also report each goroutine that holds
+                                             the event loop longer than MS ms
        gopy translate FILE.gopy [-o OUT.py] [--module]
                                              print the generated Python
        gopy check [--module] FILE_OR_DIR...  report every syntax error
@@ -37,6 +39,23 @@ def _run(args: list[str]) -> int:
     if args[0] in ("-h", "--help"):
         print(USAGE, end="")
         return 0
+    while args and (args[0] == "--watchdog" or args[0].startswith("--watchdog=")):
+        option, _, value = args[0].partition("=")
+        if not value:
+            if len(args) < 2:
+                return _usage_error("--watchdog needs a number of milliseconds")
+            value, args = args[1], args[2:]
+        else:
+            args = args[1:]
+        try:
+            milliseconds = float(value)
+        except ValueError:
+            return _usage_error(f"--watchdog needs a number of milliseconds, not {value!r}")
+        from gopy.runtime import _watchdog
+
+        _watchdog.configured_ms = milliseconds
+        if not args:
+            return _usage_error("run needs a file or -m MODULE")
     if args[0] == "-m":
         if len(args) < 2:
             return _usage_error("-m needs a module name")

@@ -47,6 +47,7 @@ from gopy.runtime._goroutine_census import (
 )
 from gopy.runtime._interrupts import Interrupts
 from gopy.runtime._reports import panic_report, parked_frames_text, stack_lines, user_traceback
+from gopy.runtime._watchdog import Watchdog, watchdog_for
 from gopy.runtime._worker_threads import DaemonExecutor
 
 __all__ = ["run_program", "run_supervised", "Deadlock", "GoroutinePanic"]
@@ -354,12 +355,14 @@ def run_supervised(body: Callable[[], Awaitable[_T]]) -> _T:
     sup = _Supervisor(loop)
     _supervisors[loop] = sup
     interrupts: Interrupts | None = None
+    watchdog: Watchdog | None = None
     try:
         main = loop.create_task(_run_body(body))
         sup.main = main
         sup.goroutines[main] = 1
         interrupts = Interrupts(sup, main)
         interrupts.install()
+        watchdog = watchdog_for(sup)
         sup.start_checker()
         try:
             result = loop.run_until_complete(main)
@@ -381,6 +384,8 @@ def run_supervised(body: Callable[[], Awaitable[_T]]) -> _T:
             raise sup.failure from _cause(sup.failure)
         return result
     finally:
+        if watchdog is not None:
+            watchdog.stop()
         sup.closing = True
         sup.stop_checker()
         try:
