@@ -44,6 +44,7 @@ class Interrupts:
         self.main = main
         self.count = 0
         self.installed: list[tuple[int, Any]] = []  # (signal, our handler)
+        self.restored = False
 
     def install(self) -> None:
         """Take SIGINT and the dump signal where they still have their default handlers."""
@@ -64,6 +65,7 @@ class Interrupts:
 
     def restore(self) -> None:
         """Put the default handlers back where ours still are."""
+        self.restored = True
         for signum, handler in self.installed:
             try:
                 if signal.getsignal(signum) == handler:
@@ -96,7 +98,7 @@ class Interrupts:
 
     def _escalate(self, acknowledged: threading.Event) -> None:
         """Send the second Ctrl-C if the loop is held by a busy goroutine."""
-        if acknowledged.wait(ESCALATE_AFTER) or self.sup.closing:
+        if acknowledged.wait(ESCALATE_AFTER) or self.sup.closing or self.restored:
             return
         pthread_kill = getattr(signal, "pthread_kill", None)
         if pthread_kill is not None:
