@@ -13,10 +13,16 @@ does the cache logic (``-B``, ``PYTHONPYCACHEPREFIX``, ``-O`` levels,
 file to ``__pycache__/foo.cpython-311.gopy.pyc`` (``.gopy-main.pyc`` for the
 program that ``gopy run`` runs, which compiles differently). That file holds
 ``b"gopy"``, a fingerprint of the gopy package's files and the compiler's
-``COMPILER_TAG``, then a standard timestamp ``.pyc``; the timestamp is the
-source's ``st_mtime_ns`` (folded to 32 bits), so that an edit within the
-same second still invalidates it. A cache hit imports neither the compiler
-nor Lark.
+``COMPILER_TAG``, the source's full ``st_mtime_ns`` and size, then a
+standard timestamp ``.pyc`` (whose 32-bit timestamp field CPython checks as
+well). A hit needs the fingerprint, the full mtime and the size to match, so
+an edit within the same second, or one 2**32 ns after the cached one,
+invalidates it. The fingerprint covers every compiler file's size, mtime,
+ctime and inode: rewriting a file changes its ctime even when the mtime is
+pinned (reproducible and Nix-style installs), so a changed compiler is never
+mistaken for the one that wrote the cache; when the compiler is already
+loaded its ``COMPILER_TAG`` is compared too. A cache hit imports neither the
+compiler nor Lark.
 """
 
 from __future__ import annotations
@@ -36,7 +42,15 @@ from importlib.util import cache_from_source
 from types import CodeType
 from typing import Any, Callable
 
-__all__ = ["GOPY_SUFFIX", "GopyFileFinder", "GopyLoader", "MainLoader", "cache_path", "install"]
+__all__ = [
+    "GOPY_SUFFIX",
+    "GopyFileFinder",
+    "GopyLoader",
+    "MainLoader",
+    "cache_path",
+    "folder_fingerprint",
+    "install",
+]
 
 GOPY_SUFFIX = ".gopy"
 
@@ -44,47 +58,72 @@ _MARK = b"gopy"
 _fingerprint: str | None = None
 
 
-def _package_fingerprint() -> str:
-    """Changes whenever a file of the compiler package changes.
+def folder_fingerprint(folder: str) -> str:
+    """Changes whenever a ``.py`` or ``.pickle`` file in ``folder`` is written, added or removed.
 
-    Checking it costs a directory scan, where ``COMPILER_TAG`` would cost
-    importing the compiler (and loading its parser tables) on every start.
+    Only ``stat`` results: the ctime (set by the kernel on every write, not
+    settable like the mtime) and the inode catch a rewrite that keeps the
+    size and restores the mtime. Hashing the files' contents, as
+    ``COMPILER_TAG`` does, would cost milliseconds on every start; importing
+    the compiler, tens of them.
     """
+    import zlib
+
+    from gopy._version import __version__
+
+    stamps = [__version__]
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.endswith((".py", ".pickle")):
+                st = entry.stat()
+                stamps.append(
+                    f"{entry.name}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
+                )
+    return f"{zlib.crc32(';'.join(sorted(stamps)).encode()):08x}"
+
+
+def _package_fingerprint() -> str:
+    """The fingerprint of the compiler package (computed once per process)."""
     global _fingerprint
     if _fingerprint is None:
-        import zlib
-
-        stamps = []
-        with os.scandir(
+        _fingerprint = folder_fingerprint(
             os.path.join(os.path.dirname(os.path.abspath(__file__)), "compiler")
-        ) as entries:
-            for entry in entries:
-                if entry.name.endswith((".py", ".pickle")):
-                    st = entry.stat()
-                    stamps.append(f"{entry.name}:{st.st_mtime_ns}:{st.st_size}")
-        _fingerprint = f"{zlib.crc32(';'.join(sorted(stamps)).encode()):08x}"
+        )
     return _fingerprint
 
 
-def _header(compiler_tag: str) -> bytes:
-    key = f"{_package_fingerprint()}\0{compiler_tag}".encode()
+def _source_key(stats: dict[str, int] | None) -> str:
+    """The source's full mtime and size as the header keeps them."""
+    if stats is None:
+        return "?"
+    return f"{stats['mtime']}:{stats['size']}"
+
+
+def _header(compiler_tag: str, stats: dict[str, int] | None) -> bytes:
+    key = f"{_package_fingerprint()}\0{compiler_tag}\0{_source_key(stats)}".encode()
     return _MARK + len(key).to_bytes(2, "little") + key
 
 
-def _strip_header(data: bytes, path: str) -> bytes:
-    """The ``.pyc`` inside cache file ``data``, if this gopy wrote it; else OSError."""
+def _strip_header(data: bytes, path: str, stats: dict[str, int] | None) -> bytes:
+    """The ``.pyc`` inside cache file ``data``, if this gopy wrote it for this source; else OSError.
+
+    ``stats``: the source's ``path_stats`` that CPython's ``get_code`` just took.
+    """
     start = len(_MARK) + 2
     end = start + int.from_bytes(data[len(_MARK) : start], "little")
-    fingerprint, _, tag = data[start:end].decode("utf-8", "replace").partition("\0")
+    fingerprint, _, rest = data[start:end].decode("utf-8", "replace").partition("\0")
+    tag, _, source_key = rest.partition("\0")
     compiler = sys.modules.get("gopy.compiler._compile")
     if (
         not data.startswith(_MARK)
         or fingerprint != _package_fingerprint()
+        or stats is None
+        or source_key != _source_key(stats)
         # Files unchanged imply the same COMPILER_TAG, unless it is set at
         # run time; that is only checkable once the compiler is loaded.
         or (compiler is not None and tag != compiler.COMPILER_TAG)
     ):
-        raise OSError(f"{path} was written by another gopy compiler")
+        raise OSError(f"{path} was written by another gopy compiler or for another source")
     return data[end:]
 
 
@@ -149,6 +188,8 @@ class GopyLoader(SourceFileLoader):
             self._pyc_path = None
         #: where this loader really keeps it
         self._cache_path = cache_path(path, self.mode)
+        #: the source's stats as get_code last took them (the cache is checked against them)
+        self._stats: dict[str, int] | None = None
 
     def _compile(self, data: bytes, path: str) -> CodeType:
         from gopy.compiler._compile import compile_source
@@ -157,15 +198,17 @@ class GopyLoader(SourceFileLoader):
 
     def path_stats(self, path: str) -> dict[str, int]:
         st = os.stat(path)
-        # get_code keeps the low 32 bits; of nanoseconds they still change
-        # with every write, where whole seconds would not.
-        return {"mtime": st.st_mtime_ns, "size": st.st_size}
+        # get_code keeps the low 32 bits in the .pyc; the header keeps all of them.
+        stats = {"mtime": st.st_mtime_ns, "size": st.st_size}
+        if path == self.path:
+            self._stats = stats
+        return stats
 
     def get_data(self, path: str) -> bytes:
         real = self._cache_path
         if path != self._pyc_path or real is None:
             return super().get_data(path)
-        return _strip_header(super().get_data(real), real)
+        return _strip_header(super().get_data(real), real, self._stats)
 
     def set_data(self, path: str, data: bytes, *, _mode: int = 0o666) -> None:
         real = self._cache_path
@@ -176,7 +219,7 @@ class GopyLoader(SourceFileLoader):
         # it, so a concurrent reader sees the old cache or the new one.
         from gopy.compiler._compile import COMPILER_TAG  # loaded: it just compiled this
 
-        super().set_data(real, _header(COMPILER_TAG) + data, _mode=_mode)
+        super().set_data(real, _header(COMPILER_TAG, self._stats) + data, _mode=_mode)
 
 
 class MainLoader(GopyLoader):

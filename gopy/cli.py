@@ -15,6 +15,8 @@ USAGE = """\
 usage: gopy run FILE.gopy [ARGS...]          run a program (main mode)
        gopy run - [ARGS...]                  run the program read from stdin
        gopy run -m MODULE [ARGS...]          run a module found on sys.path
+       gopy run --watchdog MS FILE.gopy ...  also report each goroutine that holds
+                                             the event loop longer than MS ms
        gopy translate FILE.gopy [-o OUT.py] [--module]
                                              print the generated Python
        gopy check [--module] FILE_OR_DIR...  report every syntax error
@@ -37,6 +39,23 @@ def _run(args: list[str]) -> int:
     if args[0] in ("-h", "--help"):
         print(USAGE, end="")
         return 0
+    while args and (args[0] == "--watchdog" or args[0].startswith("--watchdog=")):
+        option, _, value = args[0].partition("=")
+        if not value:
+            if len(args) < 2:
+                return _usage_error("--watchdog needs a number of milliseconds")
+            value, args = args[1], args[2:]
+        else:
+            args = args[1:]
+        try:
+            milliseconds = float(value)
+        except ValueError:
+            return _usage_error(f"--watchdog needs a number of milliseconds, not {value!r}")
+        from gopy.runtime import _watchdog
+
+        _watchdog.configured_ms = milliseconds
+        if not args:
+            return _usage_error("run needs a file or -m MODULE")
     if args[0] == "-m":
         if len(args) < 2:
             return _usage_error("-m needs a module name")
@@ -102,6 +121,20 @@ def _gopy_files(path: str) -> list[str]:
     return found
 
 
+def _not_a_regular_file(path: str) -> bool:
+    """Whether ``path`` exists but is no regular file (a FIFO, a device, a link to one).
+
+    Reading one could hang or never end; ``compileall`` skips them too. A path
+    that cannot be stat'ed is left to ``open`` to report.
+    """
+    import stat
+
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
 def _check(args: list[str]) -> int:
     import argparse
 
@@ -127,6 +160,9 @@ def _check(args: list[str]) -> int:
             failed += 1
             continue
         for path in _gopy_files(root):
+            if _not_a_regular_file(path):
+                print(f"gopy check: {path}: not a regular file, skipped", file=sys.stderr)
+                continue
             try:
                 with open(path, "rb") as file:
                     compile_source(file.read(), path, mode)

@@ -420,3 +420,56 @@ def test_import_syntax_error_output_is_cpythons_byte_for_byte(
     ) or reports[0].endswith(
         '.SUFFIX", line 2\n    x = = 1\n        ^\nSyntaxError: invalid syntax\n'
     )
+
+
+def test_an_edit_exactly_2_to_the_32_ns_later_is_not_served_stale(
+    modules: Path, compiles: list[str]
+) -> None:
+    source = write(modules / "wrapped.gopy", "VALUE = 'aaa'\n")
+    os.utime(source, ns=(10**18, 10**18))
+    assert importlib.import_module("wrapped").VALUE == "aaa"
+    del sys.modules["wrapped"]
+    source.write_text("VALUE = 'bbb'\n")  # same size; same low 32 bits of the mtime
+    os.utime(source, ns=(10**18 + 2**32, 10**18 + 2**32))
+    assert importlib.import_module("wrapped").VALUE == "bbb"
+    assert compiles == ["wrapped.gopy:exec", "wrapped.gopy:exec"]
+
+
+def test_the_fingerprint_sees_a_rewrite_with_pinned_mtime_and_size(tmp_path: Path) -> None:
+    from gopy._importer import folder_fingerprint
+
+    module = tmp_path / "_lower.py"
+    module.write_bytes(b"TAG = 'aaa'\n")
+    os.utime(module, ns=(10**9, 10**9))  # as Nix and SOURCE_DATE_EPOCH builds pin it
+    before = folder_fingerprint(str(tmp_path))
+    assert folder_fingerprint(str(tmp_path)) == before  # stable while nothing changes
+    module.write_bytes(b"TAG = 'bbb'\n")
+    os.utime(module, ns=(10**9, 10**9))
+    assert folder_fingerprint(str(tmp_path)) != before
+
+
+def test_a_compiler_with_pinned_mtimes_replaced_in_place_is_not_served_stale(
+    tmp_path: Path,
+) -> None:
+    """A copy of gopy whose compiler file is rewritten with other bytes, the same size and mtime."""
+    import shutil
+
+    package = Path(gopy.__file__).parent
+    copy = tmp_path / "site" / "gopy"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    write(tmp_path / "prog" / "tagged.gopy", "VALUE = 1\n")
+    site = str(tmp_path / "site")
+    compiled = (
+        "import sys; sys.path.insert(0, {site!r}); import gopy; assert gopy.__file__.startswith({site!r}); "
+        "import tagged; print('gopy.compiler._compile' in sys.modules)"
+    ).format(site=site)
+    assert python("-c", compiled, cwd=tmp_path / "prog").stdout == "True\n"
+    assert python("-c", compiled, cwd=tmp_path / "prog").stdout == "False\n"  # a hit
+    lowered = copy / "compiler" / "_lower_strings.py"
+    st = lowered.stat()
+    text = lowered.read_bytes()
+    changed = text.replace(b"Lowering", b"lowering", 1)  # same size, other bytes
+    assert changed != text
+    lowered.write_bytes(changed)
+    os.utime(lowered, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert python("-c", compiled, cwd=tmp_path / "prog").stdout == "True\n"

@@ -17,6 +17,7 @@ __all__ = [
     "panic_report",
     "parked_frames_text",
     "show_all_frames",
+    "stack_lines",
     "user_traceback",
 ]
 
@@ -33,7 +34,7 @@ def is_runtime_file(filename: str) -> bool:
 
 def show_all_frames() -> bool:
     """Whether ``GOPY_TRACEBACK=all`` asks for the runtime's own frames too."""
-    return os.environ.get("GOPY_TRACEBACK", "") == "all"
+    return os.environ.get("GOPY_TRACEBACK", "").lower() == "all"
 
 
 def _coroutine_frames(coro: Any) -> list[types.FrameType]:
@@ -58,20 +59,55 @@ def _coroutine_frames(coro: Any) -> list[types.FrameType]:
     return frames
 
 
-def parked_frames_text(task: asyncio.Task) -> list[str]:
-    """Go-style lines for where ``task`` is parked, innermost call first."""
-    frames = _coroutine_frames(task.get_coro())
+def _frame_lines(frames: list[types.FrameType], hide_asyncio: bool = False) -> list[str]:
+    """Go-style lines for ``frames`` (innermost first): ``module.function(...)``, tab, file:line."""
     show_all = show_all_frames()
     lines = []
-    for frame in reversed(frames):
+    for frame in frames:
         code = frame.f_code
-        if not show_all and is_runtime_file(code.co_filename):
+        if not show_all and (
+            is_runtime_file(code.co_filename)
+            or (hide_asyncio and os.path.dirname(os.path.abspath(code.co_filename)) == _ASYNCIO_DIR)
+        ):
             continue
         module = frame.f_globals.get("__name__", "?")
         lines.append(f"{module}.{code.co_qualname}(...)")
         lines.append(f"\t{code.co_filename}:{frame.f_lineno}")
+    return lines
+
+
+def parked_frames_text(task: asyncio.Task) -> list[str]:
+    """Go-style lines for where ``task`` is parked, innermost call first."""
+    lines = _frame_lines(list(reversed(_coroutine_frames(task.get_coro()))), hide_asyncio=True)
     if not lines:
         lines.append(f"{task.get_coro()!r}")
+    return lines
+
+
+def stack_lines(top: types.FrameType | None, outermost: types.FrameType | None = None) -> list[str]:
+    """Go-style lines for a live stack, from ``top`` (innermost) out to ``outermost``.
+
+    Without ``outermost`` the walk stops at the runtime's ``_thread_goroutine``
+    frame (a thread goroutine's bottom: below it are the worker pool and
+    ``threading``). Runtime and asyncio frames are left out unless
+    ``GOPY_TRACEBACK=all``.
+    """
+    frames = []
+    frame = top
+    while frame is not None and len(frames) < 1000:
+        code = frame.f_code
+        if outermost is None and code.co_name == "_thread_goroutine" and is_runtime_file(
+            code.co_filename
+        ):
+            frames.append(frame)
+            break
+        frames.append(frame)
+        if frame is outermost:
+            break
+        frame = frame.f_back
+    lines = _frame_lines(frames, hide_asyncio=True)
+    if not lines and top is not None:
+        lines.append(f"{top.f_code.co_qualname}(...) (no frame of the program)")
     return lines
 
 

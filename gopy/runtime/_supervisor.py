@@ -2,13 +2,25 @@
 
 Under ``run_supervised`` every goroutine is numbered (1 is the main program),
 an exception escaping one is a panic that stops the program, and a
-low-frequency checker reports Go's "all goroutines are asleep" when every task
-is parked in ``gopy.runtime._parking.parked`` and nothing (timer, I/O, worker thread,
-ready callback) can wake any of them; ``gopy.runtime._deadlock_probe`` decides the latter.
+low-frequency checker reports Go's "all goroutines are asleep" when every
+goroutine is stuck and nothing can wake one:
 
-On every loop, a thread that was not started with ``gopy.go`` (or the default
-executor) and later wakes a goroutine through ``call_soon_threadsafe`` is
-invisible to the checker: start such threads with ``gopy.go``.
+- a task is stuck when it is parked in ``gopy.runtime._parking.parked``, or
+  waits on a future that only the loop could complete (asyncio's own
+  ``Event``, ``Queue``, ``Lock``, ``Condition``, a bare ``Future``; not one
+  chained to a ``concurrent.futures`` future);
+- a thread goroutine is stuck when its ``Thread`` is in ``parked`` (a
+  blocking channel, select, WaitGroup or Mutex operation); a thread doing
+  anything else may wake someone;
+- nothing can wake one when the loop has nothing to do
+  (``gopy.runtime._deadlock_probe``) and no thread outside gopy's bookkeeping
+  is alive and working, no executor has work and no ``signal.signal``
+  handler of the program's is installed (``gopy.runtime._goroutine_census``).
+
+With thread goroutines (or on loops whose internals are opaque) the same
+picture must be seen at two checks in a row, the parked threads having used no
+CPU time in between. Ctrl-C and the SIGQUIT goroutine dump are
+``gopy.runtime._interrupts``.
 """
 
 from __future__ import annotations
@@ -17,7 +29,6 @@ import asyncio
 import contextvars
 import inspect
 import itertools
-import signal
 import sys
 import threading
 import types
@@ -26,7 +37,17 @@ from typing import Any, TypeVar
 
 from gopy.runtime._parking import parked
 from gopy.runtime._deadlock_probe import probe_for
-from gopy.runtime._reports import panic_report, parked_frames_text, user_traceback
+from gopy.runtime._goroutine_census import (
+    ThreadGoroutine,
+    asyncio_wait_reason,
+    chained_to_a_thread,
+    external_waker,
+    thread_cpu_time,
+    thread_goroutines,
+)
+from gopy.runtime._interrupts import Interrupts
+from gopy.runtime._reports import panic_report, parked_frames_text, stack_lines, user_traceback
+from gopy.runtime._watchdog import Watchdog, watchdog_for
 from gopy.runtime._worker_threads import DaemonExecutor
 
 __all__ = ["run_program", "run_supervised", "Deadlock", "GoroutinePanic"]
@@ -77,11 +98,13 @@ class _Supervisor:
         self.threads = 0
         self.threads_lock = threading.Lock()
         self.failure: GoroutinePanic | Deadlock | None = None
+        #: a KeyboardInterrupt that ended a goroutine (see task_done)
+        self.interrupted: KeyboardInterrupt | None = None
         self.main: asyncio.Task | None = None
         self.closing = False
         self.checker: asyncio.TimerHandle | None = None
         self.probe = probe_for(loop)
-        self.suspect: dict[asyncio.Task, Any] | None = None
+        self.suspect: _Stuck | None = None
         self.on_task_done = self.task_done  # bound once, not per goroutine
 
     # goroutine lifecycle
@@ -98,6 +121,13 @@ class _Supervisor:
         if task.cancelled():
             return
         exc = task.exception()
+        if isinstance(exc, KeyboardInterrupt):
+            # Ctrl-C raised inside a goroutine that held the loop: the program
+            # ends as by Ctrl-C (asyncio's loop re-raises it itself; uvloop's does not).
+            if self.interrupted is None:
+                self.interrupted = exc
+                self.loop.stop()
+            return
         if exc is not None and not self.closing:
             self.panic(exc, gid)
 
@@ -151,50 +181,149 @@ class _Supervisor:
         if self.closing or self.failure is not None:
             return
         try:
-            stuck = self.stuck_tasks()
+            stuck = self.stuck_picture()
         except Exception:
             # A loop that surprises the probe must not end detection for good
             # (an exception here would drop the rescheduling below).
             stuck = None
-        if stuck is not None and (self.probe.exact or stuck == self.suspect):
+        if stuck is not None and (
+            (self.probe.exact and not stuck.threads) or stuck == self.suspect
+        ):
             self.suspect = None
-            self.fail(Deadlock(self.deadlock_report(list(stuck))))
+            self.fail(Deadlock(self.deadlock_report(stuck)))
             return
-        # Loops whose internals we cannot see need the same picture twice.
+        # Threads, and loops whose internals we cannot see, need the same picture twice.
         self.suspect = stuck
         self.start_checker()
 
-    def stuck_tasks(self) -> dict[asyncio.Task, Any] | None:
-        """Every task of the loop -> the future it waits on, if all are stuck; else None."""
-        if self.threads:
+    def stuck_picture(self) -> _Stuck | None:
+        """Every task and thread goroutine and what it waits on, if all are stuck; else None.
+
+        Cheapest first: a loop with anything to do returns at once, so a
+        running program pays for no more than that.
+        """
+        if self.probe.busy():
             return None
-        goroutines = self.goroutines
-        if len(parked) < len(goroutines):
-            return None
-        for task in goroutines:
-            if task not in parked:
-                return None
-        stuck = {}
+        snapshot = dict(parked)
+        tasks: dict[asyncio.Task, Any] = {}
         for task in asyncio.all_tasks(self.loop):
-            if task not in parked:
-                return None
             waiter = getattr(task, "_fut_waiter", _UNKNOWN)
             # None: the task is scheduled to run; a done future: it is being woken.
             if waiter is None or (waiter is not _UNKNOWN and waiter.done()):
                 return None
-            stuck[task] = waiter
-        if not stuck or self.probe.busy():
+            if task not in snapshot:
+                # Waiting on asyncio's own primitives: stuck unless a thread can complete it.
+                if waiter is _UNKNOWN or chained_to_a_thread(waiter):
+                    return None
+            tasks[task] = waiter
+        if not tasks:
             return None
-        return stuck
+        blocked = {t.ident: t for t in snapshot if isinstance(t, threading.Thread)}
+        goroutine_threads = []
+        if self.threads:
+            goroutine_threads = thread_goroutines(self)
+            if len(goroutine_threads) < self.threads:
+                return None  # one is starting or ending
+            for thread in goroutine_threads:
+                if thread.ident not in blocked:
+                    return None  # sleeping, in I/O, computing: it may wake someone
+        if external_waker(set(blocked)) is not None:
+            return None
+        return _Stuck(tasks, snapshot, goroutine_threads, blocked)
 
-    def deadlock_report(self, tasks: list[asyncio.Task]) -> str:
+    def deadlock_report(self, stuck: _Stuck) -> str:
         """Go's deadlock text, one block per goroutine in goroutine order."""
         lines = ["fatal error: all goroutines are asleep - deadlock!"]
-        for gid, task in sorted(((self.gid(t), t) for t in tasks), key=lambda p: p[0]):
-            lines.append("")
-            lines.append(f"goroutine {gid} [{parked.get(task, 'unknown')}]:")
-            lines.extend(parked_frames_text(task))
+        lines += self.goroutine_blocks(stuck.tasks, stuck.reasons, stuck.goroutine_threads)
         return "\n".join(lines) + "\n"
+
+    def goroutine_blocks(
+        self,
+        tasks: Mapping[asyncio.Task, Any],
+        reasons: Mapping[Any, str],
+        threads: list[ThreadGoroutine],
+        running: tuple[asyncio.Task | None, types.FrameType | None] = (None, None),
+    ) -> list[str]:
+        """Go's ``goroutine N [reason]:`` blocks for tasks and thread goroutines, by number.
+
+        ``reasons``: a ``parked`` snapshot (each primitive's own reason string,
+        printed as it is); ``running``: the task now running on the loop
+        thread and the frame it was interrupted in (for dumps).
+        """
+        blocks: list[tuple[int, str, list[str]]] = []
+        running_task, running_frame = running
+        for task, waiter in tasks.items():
+            if task is running_task:
+                outermost = getattr(task.get_coro(), "cr_frame", None)
+                blocks.append((self.gid(task), "running", stack_lines(running_frame, outermost)))
+                continue
+            reason = reasons.get(task)
+            if reason is None:
+                if waiter is None:
+                    reason = "runnable"
+                else:
+                    reason = asyncio_wait_reason(task, waiter)
+            blocks.append((self.gid(task), reason, parked_frames_text(task)))
+        for thread in threads:
+            reason = reasons.get(thread.thread, "running")
+            blocks.append((thread.gid, reason, stack_lines(thread.frame)))
+        lines = []
+        for gid, reason, frames in sorted(blocks, key=lambda block: block[0]):
+            lines.append("")
+            lines.append(f"goroutine {gid} [{reason}]:")
+            lines.extend(frames)
+        return lines
+
+
+    def dump_report(self, frame: types.FrameType | None, title: str) -> str:
+        """Every goroutine, tasks and threads, as Go prints them on SIGQUIT.
+
+        Runs on the loop thread (in a signal handler); ``frame`` is where the
+        handler interrupted it, so the goroutine running there shows where it was.
+        """
+        reasons = dict(parked)
+        running = asyncio.current_task(self.loop)
+        tasks = {task: getattr(task, "_fut_waiter", None) for task in asyncio.all_tasks(self.loop)}
+        threads = thread_goroutines(self)
+        lines = [title]
+        lines += self.goroutine_blocks(tasks, reasons, threads, (running, frame))
+        return "\n".join(lines) + "\n"
+
+
+class _Stuck:
+    """A deadlock check's picture: every task and thread goroutine, and what each waits on.
+
+    Two pictures are equal when the same tasks wait on the same futures and
+    the same threads are parked for the same reasons without having run in
+    between (their CPU time, or where that is unknown their innermost frame
+    and its instruction, unchanged).
+    """
+
+    def __init__(
+        self,
+        tasks: dict[asyncio.Task, Any],
+        reasons: dict[Any, str],
+        goroutine_threads: list[ThreadGoroutine],
+        blocked: dict[int, threading.Thread],
+    ) -> None:
+        self.tasks = tasks
+        self.reasons = reasons
+        self.goroutine_threads = goroutine_threads
+        frames = sys._current_frames() if blocked else {}
+        self.threads: dict[int, tuple[str, Any]] = {}
+        for ident, thread in blocked.items():
+            spent: Any = thread_cpu_time(ident)
+            if spent is None:
+                frame = frames.get(ident)
+                spent = (id(frame), getattr(frame, "f_lasti", None))
+            self.threads[ident] = (reasons.get(thread, ""), spent)
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, _Stuck) and self.tasks == other.tasks and self.threads == other.threads
+        )
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 #: running loop -> its supervisor (only loops run by run_supervised)
@@ -225,53 +354,48 @@ def run_supervised(body: Callable[[], Awaitable[_T]]) -> _T:
     loop.set_default_executor(DaemonExecutor())
     sup = _Supervisor(loop)
     _supervisors[loop] = sup
-    interrupts = 0
-    sigint_installed = False
+    interrupts: Interrupts | None = None
+    watchdog: Watchdog | None = None
     try:
         main = loop.create_task(_run_body(body))
         sup.main = main
         sup.goroutines[main] = 1
-
-        def on_sigint(signum: int, frame: types.FrameType | None) -> None:
-            # asyncio.Runner's rule: the first Ctrl-C cancels main, the next raises.
-            nonlocal interrupts
-            interrupts += 1
-            if interrupts == 1 and not main.done():
-                main.cancel()
-                loop.call_soon_threadsafe(lambda: None)  # wake a loop blocked in select()
-                return
-            if not sup.closing:
-                raise KeyboardInterrupt()
-
-        if (
-            threading.current_thread() is threading.main_thread()
-            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
-        ):
-            try:
-                signal.signal(signal.SIGINT, on_sigint)
-                sigint_installed = True
-            except ValueError:  # a main thread without signal support (embedded Python)
-                pass
+        interrupts = Interrupts(sup, main)
+        interrupts.install()
+        watchdog = watchdog_for(sup)
         sup.start_checker()
         try:
             result = loop.run_until_complete(main)
         except BaseException as exc:
+            if sup.interrupted is not None:
+                raise KeyboardInterrupt() from None
             if sup.failure is not None:  # fail() stopped the loop, or main unwound after it
                 raise sup.failure from _cause(sup.failure)
-            if isinstance(exc, asyncio.CancelledError) and interrupts and main.uncancel() == 0:
+            if (
+                isinstance(exc, asyncio.CancelledError)
+                and interrupts.count
+                and main.uncancel() == 0
+            ):
                 raise KeyboardInterrupt() from None
             raise
+        if sup.interrupted is not None:
+            raise KeyboardInterrupt()
         if sup.failure is not None:  # a goroutine failed as main returned
             raise sup.failure from _cause(sup.failure)
         return result
     finally:
+        if watchdog is not None:
+            watchdog.stop()
         sup.closing = True
         sup.stop_checker()
         try:
             _shutdown(loop)
         finally:
-            if sigint_installed and signal.getsignal(signal.SIGINT) is on_sigint:
-                signal.signal(signal.SIGINT, signal.default_int_handler)
+            for task in list(sup.goroutines):
+                if task.done() and not task.cancelled():
+                    task.exception()  # retrieved: no "exception was never retrieved" log
+            if interrupts is not None:
+                interrupts.restore()
             _supervisors.pop(loop, None)
             asyncio.set_event_loop(None)
             loop.close()
