@@ -131,6 +131,44 @@ async def test_a_cancelled_context_releases_its_timer() -> None:
     assert live_timers(loop) == base
 
 
+def test_a_timeout_made_in_a_thread_goroutine_fires_on_the_loop() -> None:
+    async def main() -> str:
+        box: list[tuple[context.Context, object]] = []
+
+        def in_thread() -> None:
+            box.append(context.with_timeout(context.background(), 0.01))
+
+        gopy.go(in_thread)
+        while not box:
+            await gopy.sleep(0.001)
+        ctx, cancel = box[0]
+        await gopy.recv(ctx.done())
+        return type(ctx.err()).__name__
+
+    assert gopy.run_supervised(main) == "DeadlineExceeded"
+
+
+def test_cancel_from_a_thread_goroutine_releases_the_timer_on_the_loop() -> None:
+    async def main() -> int:
+        loop = asyncio.get_running_loop()
+        base = live_timers(loop)
+        ctx, cancel = context.with_timeout(context.background(), 3600)
+        finished = []
+
+        def in_thread() -> None:
+            cancel()
+            finished.append(True)
+
+        gopy.go(in_thread)
+        while not finished:
+            await gopy.sleep(0.001)
+        await step(2)
+        assert isinstance(ctx.err(), context.Canceled)
+        return live_timers(loop) - base
+
+    assert gopy.run_supervised(main) == 0
+
+
 async def test_deadline_in_the_past_is_exceeded_at_once() -> None:
     ctx, _ = context.with_deadline(context.background(), time.time() - 1)
     assert isinstance(ctx.err(), context.DeadlineExceeded)

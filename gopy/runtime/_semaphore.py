@@ -44,9 +44,12 @@ class Semaphore:
     async def acquire(self, k: int = 1, ctx: Any = None) -> None:
         """Acquire ``k``, waiting in FIFO order; with ``ctx``, raise ``ctx.err()`` once it is done.
 
-        A request larger than the semaphore waits until ``ctx`` ends (forever
-        without one), as in Go.
+        An ended ``ctx`` fails even when ``k`` would fit, and a request larger
+        than the semaphore waits until ``ctx`` ends (forever without one), as
+        in Go.
         """
+        if ctx is not None and ctx.err() is not None:
+            raise ctx.err()
         with self._lock:
             if self._size - self._cur >= k and not self._waiters:
                 self._cur += k

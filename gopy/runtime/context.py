@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import gopy.runtime._goroutines as _goroutines
 from gopy.runtime._channels import chan, close
 from gopy.runtime._goroutines import go
 from gopy.runtime._select import recv_case, select
@@ -139,7 +140,17 @@ class _WithoutCancel(Context):
 
 
 class _CancelCtx(Context):
-    __slots__ = ("_parent", "_lock", "_done", "_err", "_cause", "_children", "_timer", "_when")
+    __slots__ = (
+        "_parent",
+        "_lock",
+        "_done",
+        "_err",
+        "_cause",
+        "_children",
+        "_timer",
+        "_timer_loop",
+        "_when",
+    )
 
     def __init__(self, parent: Context) -> None:
         self._parent = parent
@@ -150,6 +161,7 @@ class _CancelCtx(Context):
         #: what to do when this context ends: child contexts, after_func callbacks
         self._children: dict[object, Callable[[BaseException, BaseException | None], None]] = {}
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_loop: asyncio.AbstractEventLoop | None = None
         self._when: float | None = None
 
     def done(self) -> chan[None]:
@@ -180,7 +192,10 @@ class _CancelCtx(Context):
             children, self._children = self._children, {}
             timer, self._timer = self._timer, None
         if timer is not None:
-            timer.cancel()
+            if asyncio._get_running_loop() is self._timer_loop:
+                timer.cancel()
+            else:  # cancelled from a thread goroutine
+                self._timer_loop.call_soon_threadsafe(timer.cancel)
         close(self._done)
         for on_end in children.values():
             on_end(err, self._cause)
@@ -295,16 +310,30 @@ def _with_deadline(
     if delay <= 0:
         ctx.cancel(DeadlineExceeded(), None)
         return ctx, cancel
-    timer = asyncio.get_running_loop().call_later(
-        delay, lambda: ctx.cancel(DeadlineExceeded(), None)
-    )
+    loop = asyncio._get_running_loop()
+    if loop is not None:
+        _arm(ctx, loop, delay)
+    else:  # a thread goroutine: the timer lives on the loop that started it
+        loop = getattr(_goroutines._thread_state, "loop", None)
+        if loop is None:
+            raise RuntimeError("context.with_timeout needs a running event loop or a goroutine")
+        loop.call_soon_threadsafe(_arm, ctx, loop, delay, now())
+    return ctx, cancel
+
+
+def _arm(
+    ctx: _CancelCtx, loop: asyncio.AbstractEventLoop, delay: float, since: float | None = None
+) -> None:
+    """Start ``ctx``'s deadline timer on ``loop`` (its thread), unless ``ctx`` already ended."""
+    if since is not None:
+        delay -= now() - since  # the time it took to get here from the thread
+    timer = loop.call_later(max(delay, 0.0), lambda: ctx.cancel(DeadlineExceeded(), None))
     with ctx._lock:
         if ctx._err is None:
             ctx._timer = timer
-            timer = None  # type: ignore[assignment]
-    if timer is not None:  # cancelled by the parent meanwhile
-        timer.cancel()
-    return ctx, cancel
+            ctx._timer_loop = loop
+            return
+    timer.cancel()  # ended meanwhile (its parent, or cancel())
 
 
 def with_value(parent: Context, key: Any, value: Any) -> Context:
