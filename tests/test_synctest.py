@@ -176,6 +176,21 @@ def test_goroutines_left_blocked_when_f_returns_are_a_leak() -> None:
     assert report.count("test_synctest.py:") == 2
 
 
+def test_a_leak_is_reported_even_while_a_forgotten_ticker_keeps_time_moving() -> None:
+    async def main() -> None:
+        gopy.Ticker(1.0)  # never stopped: a timer is always pending
+        ch = gopy.chan()
+
+        async def stuck() -> None:
+            await ch.recv()
+
+        gopy.go(stuck)
+
+    with pytest.raises(synctest.GoroutineLeak) as info:
+        synctest.run(main)
+    assert "[chan receive]" in info.value.report and "stuck" in info.value.report
+
+
 def test_goroutines_that_finish_after_f_returns_are_waited_for() -> None:
     done = []
 

@@ -45,7 +45,8 @@ class _Started:
 
     def __await__(self) -> Generator[Any, Any, None]:
         if self._waiter is not None and not self._waiter.granted:
-            yield from self._waiter.wait("sync.WaitGroup.Go").__await__()
+            # Go's g.Go blocks sending to the group's semaphore channel.
+            yield from self._waiter.wait("chan send").__await__()
 
 
 _STARTED = _Started(None)

@@ -106,6 +106,8 @@ class _BubbleLoop(asyncio.SelectorEventLoop):
         sup = _supervisors.get(self)
         checker = sup.checker if sup is not None else None
         drain = self._drain
+        if sup is not None and sup.closing:  # shutting down: just let the timers run
+            drain = None
         if drain is not None and not drain.done():
             others = self._others(sup)
             if not others:
@@ -123,7 +125,7 @@ class _BubbleLoop(asyncio.SelectorEventLoop):
             if when > self._virtual:
                 self._virtual = when
             return []
-        if sup is None:
+        if sup is None or sup.closing:
             return real.select(timeout)
         if drain is not None and not drain.done():
             return self._leaked(sup, self._others(sup))
