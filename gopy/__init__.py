@@ -39,6 +39,7 @@ from gopy.runtime import (
     sleep,
     tick,
 )
+from gopy.runtime import Cond, Once, RWMutex, Semaphore, after_func, context, errgroup, synctest
 
 __all__ = [
     # channels (chan, close and cap are also the .gopy prelude)
@@ -69,6 +70,15 @@ __all__ = [
     "Ticker",
     "Timer",
     "sleep",
+    # Go's toolbox: context, errgroup, more of sync, after_func
+    "context",
+    "errgroup",
+    "Once",
+    "RWMutex",
+    "Cond",
+    "Semaphore",
+    "after_func",
+    "synctest",
     # the compiler (loaded lazily)
     "parse",
     "translate",

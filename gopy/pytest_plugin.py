@@ -25,7 +25,21 @@ Limits, on purpose:
   test files need different basenames unless they are in packages.
 - Only test files are ``.gopy``: ``conftest.py`` stays a Python file.
 - ``.py`` test files are not touched (``async def`` tests in them are left to
-  pytest-asyncio or anyio as before); ``-p no:gopy`` turns the plugin off.
+  pytest-asyncio or anyio as before), except for tests marked ``synctest``;
+  ``-p no:gopy`` turns the plugin off.
+
+Two of Go's testing tools:
+
+- Leak check (Go 1.26's goroutine-leak report): a coroutine test in a
+  ``.gopy`` file fails when it returns while goroutines it started stay
+  blocked forever (parked on a channel or a sync primitive with nothing left
+  that could wake them); the failure lists them with their ``.gopy`` lines.
+  ``--gopy-no-leak-check`` (or ``gopy_leak_check = false`` in the ini file)
+  turns it off.
+- ``@pytest.mark.synctest`` on a coroutine test (``.gopy`` or ``.py``) runs it
+  in a ``gopy.synctest`` bubble: its clock is virtual and jumps to the next
+  timer whenever every goroutine is blocked, so a test of a 10-minute timeout
+  runs in milliseconds. Goroutines it leaves blocked fail it the same way.
 """
 
 from __future__ import annotations
@@ -48,6 +62,70 @@ import pytest
 __all__ = ["GopyModule", "pytest_collect_file"]
 
 _SUFFIX = ".gopy"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--gopy-no-leak-check`` and the ``gopy_leak_check`` ini setting (pytest hook)."""
+    group = parser.getgroup("gopy")
+    group.addoption(
+        "--gopy-no-leak-check",
+        action="store_true",
+        default=False,
+        help="do not fail .gopy tests that return while their goroutines stay blocked",
+    )
+    parser.addini(
+        "gopy_leak_check",
+        "fail .gopy coroutine tests that leave goroutines blocked forever (default true)",
+        type="bool",
+        default=True,
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``synctest`` marker (pytest hook)."""
+    config.addinivalue_line(
+        "markers",
+        "synctest: run this coroutine test in a gopy.synctest bubble (virtual clock)",
+    )
+
+
+def _leak_check_enabled(config: pytest.Config) -> bool:
+    return not config.getoption("gopy_no_leak_check") and bool(config.getini("gopy_leak_check"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """Run coroutine tests marked ``synctest`` in a bubble (pytest hook)."""
+    if pyfuncitem.get_closest_marker("synctest") is None:
+        return None
+    target = pyfuncitem.obj
+    bound_to = getattr(target, "__self__", None)
+    # The coroutine function under whatever wrapped it (this plugin, pytest-asyncio).
+    func = getattr(target, "_gopy_test", None) or getattr(target, "__func__", target)
+    func = inspect.unwrap(getattr(func, "__func__", func))
+    if not inspect.iscoroutinefunction(func):
+        raise pytest.UsageError(
+            f"@pytest.mark.synctest needs a coroutine test function: {pyfuncitem.nodeid}"
+        )
+    names = pyfuncitem._fixtureinfo.argnames
+    kwargs = {name: pyfuncitem.funcargs[name] for name in names}
+    args = (bound_to,) if bound_to is not None else ()
+    from gopy.runtime import synctest
+
+    _fail_with_report(lambda: synctest.run(func, *args, **kwargs))
+    return True
+
+
+def _fail_with_report(run: Callable[[], Any]) -> Any:
+    """``run()``; a deadlock, leak or panic fails the test with Go's report alone."""
+    import gopy
+
+    try:
+        return run()
+    except (gopy.Deadlock, gopy.GoroutinePanic) as exc:
+        report = exc.report
+    # Outside the except block: the report is the whole story, no chained traceback.
+    pytest.fail(report, pytrace=False)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> GopyModule | None:
@@ -78,7 +156,7 @@ class GopyModule(pytest.Module):
 
     def _getobj(self) -> types.ModuleType:
         module = _import_gopy_test_module(self.path, self.config, self)
-        return _supervised_view(module)
+        return _supervised_view(module, _leak_check_enabled(self.config))
 
 
 class _GopyTestLoader(importlib.abc.Loader):
@@ -194,27 +272,27 @@ def _format_syntax_error(exc: SyntaxError) -> str:
     return "".join(traceback.format_exception_only(plain)).rstrip("\n")
 
 
-def _supervised_view(module: types.ModuleType) -> types.ModuleType:
+def _supervised_view(module: types.ModuleType, leak_check: bool = True) -> types.ModuleType:
     """A copy of ``module``'s namespace with coroutine tests wrapped for supervision."""
     view = types.ModuleType(module.__name__, module.__doc__)
     view.__dict__.update(module.__dict__)
     for name, value in module.__dict__.items():
         if inspect.iscoroutinefunction(value):
-            setattr(view, name, _supervised(value))
+            setattr(view, name, _supervised(value, leak_check))
         elif isinstance(value, type) and value.__module__ == module.__name__:
-            setattr(view, name, _supervised_class(value))
+            setattr(view, name, _supervised_class(value, leak_check))
     return view
 
 
-def _supervised_class(cls: type) -> type:
+def _supervised_class(cls: type, leak_check: bool = True) -> type:
     """``cls``, or a subclass of it whose coroutine methods run under supervision."""
     wrapped: dict[str, Any] = {}
     for name in dir(cls):
         static = inspect.getattr_static(cls, name)
         if isinstance(static, staticmethod) and inspect.iscoroutinefunction(static.__func__):
-            wrapped[name] = staticmethod(_supervised(static.__func__))
+            wrapped[name] = staticmethod(_supervised(static.__func__, leak_check))
         elif inspect.iscoroutinefunction(static):
-            wrapped[name] = _supervised(static)
+            wrapped[name] = _supervised(static, leak_check)
     if not wrapped:
         return cls
     wrapped["__module__"] = cls.__module__
@@ -226,18 +304,35 @@ def _supervised_class(cls: type) -> type:
         return cls
 
 
-def _supervised(func: Callable[..., Any]) -> Callable[..., Any]:
+def _supervised(func: Callable[..., Any], leak_check: bool = True) -> Callable[..., Any]:
     """A plain function that runs the coroutine function ``func`` under ``gopy.run_supervised``."""
 
     @functools.wraps(func)
     def run_gopy_test(*args: Any, **kwargs: Any) -> Any:
         import gopy
 
-        try:
-            return gopy.run_supervised(lambda: func(*args, **kwargs))
-        except (gopy.Deadlock, gopy.GoroutinePanic) as exc:
-            report = exc.report
-        # Outside the except block: the report is the whole story, no chained traceback.
-        pytest.fail(report, pytrace=False)
+        async def body() -> Any:
+            result = await func(*args, **kwargs)
+            if leak_check:
+                await _check_leaks()
+            return result
 
+        return _fail_with_report(lambda: gopy.run_supervised(body))
+
+    run_gopy_test._gopy_test = func  # type: ignore[attr-defined]  # for the synctest marker
     return run_gopy_test
+
+
+_LEAK_TITLE = (
+    "goroutine leak: the test returned while goroutines it started are blocked forever "
+    "(--gopy-no-leak-check turns this check off)"
+)
+
+
+async def _check_leaks() -> None:
+    """Raise ``GoroutineLeak`` if goroutines of the test stay blocked with nothing to wake them."""
+    from gopy.runtime import _leaks
+
+    leaked = await _leaks.blocked_forever()
+    if leaked:
+        raise _leaks.GoroutineLeak(_leaks.leak_report(_LEAK_TITLE, leaked))

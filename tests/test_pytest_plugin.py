@@ -521,3 +521,141 @@ def test_disabled_with_p_no_gopy_and_py_tests_untouched(pytester: pytest.Pyteste
     disabled = run(pytester, "-p", "no:gopy", "-p", "no:asyncio")
     disabled.assert_outcomes(passed=1, failed=1)
     assert "test_go.gopy" not in disabled.stdout.str()
+
+
+# -- leak check and the synctest marker (issue 10) ---------------------------
+
+
+LEAKY = """
+    async def test_leaks():
+        ch := chan()
+
+        async def forgotten():
+            <-ch
+
+        go forgotten()
+
+    async def test_clean():
+        ch := chan(1)
+
+        async def finishes():
+            ch <- 1
+
+        go finishes()
+
+    async def test_a_pending_timer_may_still_wake_it():
+        ch := chan()
+
+        async def waits_for_a_timer():
+            <-ch
+
+        async def feeds_later():
+            await sleep(0.05)
+            ch <- 1
+
+        go waits_for_a_timer()
+        go feeds_later()
+    """
+
+
+def test_a_test_that_leaves_goroutines_blocked_forever_fails_and_lists_them(
+    pytester: pytest.Pytester,
+) -> None:
+    write(pytester, "test_leaky.gopy", "from gopy import sleep\n" + textwrap.dedent(LEAKY))
+    result = run(pytester, "-v")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*test_leaky.gopy::test_leaks FAILED*",
+            "*goroutine leak: the test returned while goroutines it started are blocked forever*",
+            "goroutine 2 [[]chan receive[]]:",
+            "*forgotten(...)",
+            "*test_leaky.gopy:7",
+        ]
+    )
+
+
+def test_the_leak_check_can_be_turned_off(pytester: pytest.Pytester) -> None:
+    write(pytester, "test_leaky.gopy", "from gopy import sleep\n" + textwrap.dedent(LEAKY))
+    run(pytester, "--gopy-no-leak-check").assert_outcomes(passed=3)
+    pytester.makeini("[pytest]\ngopy_leak_check = false\n")
+    run(pytester).assert_outcomes(passed=3)
+
+
+def test_the_synctest_marker_makes_a_ten_minute_timeout_instant(pytester: pytest.Pytester) -> None:
+    write(
+        pytester,
+        "test_bubble.gopy",
+        """
+        import pytest
+        from gopy import context, synctest, sleep
+
+        @pytest.mark.synctest
+        async def test_ten_minutes():
+            ctx, cancel := context.with_timeout(context.background(), 600)
+            defer cancel()
+            data := chan()
+            select:
+                case <-ctx.done():
+                    assert synctest.now() == 946684800.0 + 600
+                case <-data:
+                    assert False
+
+        class TestInClass:
+            @pytest.mark.synctest
+            async def test_method(self):
+                await sleep(3600)
+                assert synctest.now() == 946684800.0 + 3600
+
+        @pytest.mark.synctest
+        async def test_leak_in_bubble():
+            ch := chan()
+
+            async def stuck():
+                <-ch
+
+            go stuck()
+        """,
+    )
+    write(
+        pytester,
+        "test_bubble_py.py",
+        """
+        import pytest
+        import gopy
+        from gopy import synctest
+
+        @pytest.mark.synctest
+        async def test_py_day_long_sleep(tmp_path):
+            await gopy.sleep(86400)
+            assert synctest.now() == 946684800.0 + 86400
+            assert tmp_path.exists()
+        """,
+    )
+    result = run(pytester, "-v", "-p", "no:asyncio")
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*deadlock: main bubble goroutine has exited but blocked goroutines remain*",
+            "*test_bubble.gopy:26",
+        ]
+    )
+
+
+def test_the_synctest_marker_with_pytest_asyncio_in_auto_mode(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nasyncio_mode = auto\n")
+    write(
+        pytester,
+        "test_auto.py",
+        """
+        import pytest
+        import gopy
+        from gopy import synctest
+
+        @pytest.mark.synctest
+        async def test_bubble():
+            await gopy.sleep(600)
+            assert synctest.now() == 946684800.0 + 600
+        """,
+    )
+    run(pytester, "-v").assert_outcomes(passed=1)

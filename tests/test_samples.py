@@ -263,6 +263,28 @@ exactly(
 )
 
 
+# -- Go's toolbox: context, errgroup, sync (issue 10) -------------------------
+
+exactly(
+    "google_search",
+    "timed out",
+    "web result for 'golang' from web2",
+    "image result for 'golang' from image1",
+)
+exactly(
+    "pipeline_cancel",
+    "received 5 squares",
+    "all squares: True",
+    "stages stopped: context canceled",
+)
+exactly(
+    "worker_pool_errgroup",
+    "batch 1: 8 jobs done, at most 3 at once",
+    "batch 2: stopped by ValueError: job 2: bad input",
+    "batch 3: stopped by DeadlineExceeded: context deadline exceeded",
+)
+
+
 # -- the tests ----------------------------------------------------------------
 
 

@@ -17,6 +17,12 @@ from gopy.runtime._select import Selected, recv_case, select, send_case
 from gopy.runtime._sync import Mutex, WaitGroup
 from gopy.runtime._timers import Ticker, Timer, after, sleep, tick
 
+# Go's toolbox (issue 10): context, errgroup, more of sync, after_func, synctest.
+from gopy.runtime import context, errgroup, synctest
+from gopy.runtime._after_func import after_func
+from gopy.runtime._semaphore import Semaphore
+from gopy.runtime._sync_more import Cond, Once, RWMutex
+
 __all__ = [
     "chan",
     "close",
@@ -43,4 +49,12 @@ __all__ = [
     "Ticker",
     "Timer",
     "sleep",
+    "context",
+    "errgroup",
+    "Once",
+    "RWMutex",
+    "Cond",
+    "Semaphore",
+    "after_func",
+    "synctest",
 ]

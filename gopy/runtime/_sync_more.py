@@ -1,0 +1,308 @@
+"""Go's ``sync.Once``, ``sync.RWMutex`` and ``sync.Cond``, built on gopy's channels.
+
+Each primitive keeps its state under a ``threading.Lock`` held only for a few
+lines (never across an ``await``) and parks a waiting goroutine on a channel
+of its own (``gopy.runtime._waiting.Waiter``) under Go's wait reason, so
+deadlock reports say ``sync.RWMutex.RLock`` or ``sync.Cond.Wait``. Hand-offs
+are direct: whoever releases picks the next owner and marks its waiter
+``granted``, so a newcomer cannot barge in. A waiter cancelled after it was
+granted passes what it got on, so nothing is ever leaked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import threading
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Any, Protocol
+
+from gopy.runtime._waiting import Waiter
+
+__all__ = ["Once", "RWMutex", "Cond"]
+
+
+class Once:
+    """Go's ``sync.Once``: ``once.do(f)`` runs ``f`` the first time only.
+
+    Every caller returns only after ``f`` has returned. If ``f`` raises, the
+    exception reaches the caller that ran it and ``f`` still counts as done
+    (Go: a panicking ``f`` has returned). A coroutine function is awaited:
+    ``await once.do(f)``; a plain function is called: ``once.do(f)``.
+    """
+
+    __slots__ = ("_lock", "_done", "_running")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._done = False
+        #: waiters of the call in progress (None while no call runs)
+        self._running: list[Waiter] | None = None
+
+    def __repr__(self) -> str:
+        return f"<gopy.Once {'done' if self._done else 'not done'}>"
+
+    def do(self, f: Callable[[], Any]) -> Any:
+        """Run ``f`` unless it ran already; returns an awaitable for a coroutine function."""
+        if inspect.iscoroutinefunction(f):
+            return self._do_async(f)
+        if self._done:
+            return None
+        with self._lock:
+            if self._done:
+                return None
+            if self._running is not None:
+                raise RuntimeError(
+                    "sync.Once.Do would block the event loop while another goroutine runs "
+                    "its function: await once.do(f) with a coroutine function"
+                )
+            try:
+                f()
+            finally:
+                self._done = True
+        return None
+
+    async def _do_async(self, f: Callable[[], Awaitable[Any]]) -> None:
+        while True:
+            with self._lock:
+                if self._done:
+                    return
+                waiters = self._running
+                if waiters is None:
+                    self._running = []
+                    break
+                waiter = Waiter()
+                waiters.append(waiter)
+            await waiter.wait("sync.Once.Do")
+        try:
+            await f()
+        finally:
+            with self._lock:
+                self._done = True
+                waiters, self._running = self._running or [], None
+                for waiter in waiters:
+                    waiter.wake()
+
+
+class _Locker(Protocol):
+    async def lock(self) -> None: ...
+    def unlock(self) -> None: ...
+
+
+class RWMutex:
+    """Go's ``sync.RWMutex``: one writer or any number of readers.
+
+    ``await rw.lock()`` / ``rw.unlock()`` for the writer, ``await rw.rlock()``
+    / ``rw.runlock()`` for readers, ``try_lock()``, ``try_rlock()``,
+    ``async with rw:`` (writer) and ``async with rw.rlocker():`` (reader).
+    A writer waiting for the lock blocks new readers, and ``unlock()`` admits
+    the readers that queued during the write before the next writer, as in
+    Go: neither side starves.
+    """
+
+    __slots__ = ("_lock", "_readers", "_writer", "_writers", "_waiting_readers")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._readers = 0
+        self._writer = False
+        self._writers: dict[Waiter, None] = {}  # FIFO, O(1) removal
+        self._waiting_readers: dict[Waiter, None] = {}
+
+    def __repr__(self) -> str:
+        return (
+            f"<gopy.RWMutex writer={self._writer} readers={self._readers} "
+            f"waiting={len(self._writers)}w/{len(self._waiting_readers)}r>"
+        )
+
+    def try_lock(self) -> bool:
+        """Lock for writing if nobody holds it; never waits (Go's ``TryLock``)."""
+        with self._lock:
+            if self._writer or self._readers or self._writers:
+                return False
+            self._writer = True
+            return True
+
+    def try_rlock(self) -> bool:
+        """Lock for reading unless a writer holds or waits for it (Go's ``TryRLock``)."""
+        with self._lock:
+            if self._writer or self._writers:
+                return False
+            self._readers += 1
+            return True
+
+    async def lock(self) -> None:
+        """Lock for writing: wait until no reader or writer holds it."""
+        with self._lock:
+            if not (self._writer or self._readers or self._writers):
+                self._writer = True
+                return
+            waiter = Waiter()
+            self._writers[waiter] = None
+        try:
+            await waiter.wait("sync.RWMutex.Lock")
+        except BaseException:
+            with self._lock:
+                if not waiter.granted:
+                    del self._writers[waiter]
+                    if not self._writer and not self._writers:
+                        self._admit_readers()
+                    waiter = None  # type: ignore[assignment]
+            if waiter is not None:
+                self.unlock()  # granted, then cancelled: pass the lock on
+            raise
+
+    def unlock(self) -> None:
+        """Unlock the writer side; waiting readers go first, then the next writer."""
+        with self._lock:
+            if not self._writer:
+                raise RuntimeError("sync: Unlock of unlocked RWMutex")
+            self._writer = False
+            if self._waiting_readers:
+                self._admit_readers()
+            else:
+                self._next_writer()
+
+    async def rlock(self) -> None:
+        """Lock for reading: wait while a writer holds the lock or waits for it."""
+        with self._lock:
+            if not (self._writer or self._writers):
+                self._readers += 1
+                return
+            waiter = Waiter()
+            self._waiting_readers[waiter] = None
+        try:
+            await waiter.wait("sync.RWMutex.RLock")
+        except BaseException:
+            with self._lock:
+                if not waiter.granted:
+                    del self._waiting_readers[waiter]
+                    waiter = None  # type: ignore[assignment]
+            if waiter is not None:
+                self.runlock()
+            raise
+
+    def runlock(self) -> None:
+        """Undo one ``rlock()``; the last reader out hands the lock to a waiting writer."""
+        with self._lock:
+            if self._readers <= 0:
+                raise RuntimeError("sync: RUnlock of unlocked RWMutex")
+            self._readers -= 1
+            if self._readers == 0:
+                self._next_writer()
+
+    def _admit_readers(self) -> None:
+        readers, self._waiting_readers = self._waiting_readers, {}
+        self._readers += len(readers)
+        for waiter in readers:
+            waiter.wake()
+
+    def _next_writer(self) -> None:
+        if self._writers and not self._readers and not self._writer:
+            waiter = next(iter(self._writers))
+            del self._writers[waiter]
+            self._writer = True
+            waiter.wake()
+
+    def rlocker(self) -> _ReadLocker:
+        """The reader side as a locker (``lock``/``unlock``/``async with``), Go's ``RLocker``."""
+        return _ReadLocker(self)
+
+    async def __aenter__(self) -> None:
+        await self.lock()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.unlock()
+
+
+class _ReadLocker:
+    """``rw.rlocker()``: ``lock``/``unlock`` mean ``rlock``/``runlock``."""
+
+    __slots__ = ("rw",)
+
+    def __init__(self, rw: RWMutex) -> None:
+        self.rw = rw
+
+    async def lock(self) -> None:
+        await self.rw.rlock()
+
+    def unlock(self) -> None:
+        self.rw.runlock()
+
+    async def __aenter__(self) -> None:
+        await self.rw.rlock()
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        self.rw.runlock()
+
+
+class Cond:
+    """Go's ``sync.Cond``: ``await cond.wait()`` (with ``cond.L`` held), ``signal()``, ``broadcast()``.
+
+    ``wait()`` unlocks ``cond.L``, parks until a ``signal()``/``broadcast()``
+    made after it started, and locks ``cond.L`` again before returning (also
+    when it is cancelled, so ``async with cond.L:`` stays balanced). Wake-ups
+    are FIFO; a signalled waiter that is cancelled passes the signal on.
+    """
+
+    __slots__ = ("L", "_lock", "_waiters")
+
+    def __init__(self, locker: _Locker) -> None:
+        self.L = locker
+        self._lock = threading.Lock()
+        self._waiters: dict[Waiter, None] = {}
+
+    def __repr__(self) -> str:
+        return f"<gopy.Cond waiters={len(self._waiters)}>"
+
+    async def wait(self) -> None:
+        """Unlock ``L``, wait for a signal, lock ``L`` again."""
+        waiter = Waiter()
+        with self._lock:
+            self._waiters[waiter] = None
+        self.L.unlock()
+        try:
+            await waiter.wait("sync.Cond.Wait")
+        except BaseException:
+            with self._lock:
+                if waiter.granted:
+                    self._signal_locked()  # the signal was ours: pass it on
+                else:
+                    del self._waiters[waiter]
+            await _relock(self.L)
+            raise
+        await self.L.lock()
+
+    def signal(self) -> None:
+        """Wake the longest-waiting goroutine, if any."""
+        with self._lock:
+            self._signal_locked()
+
+    def _signal_locked(self) -> None:
+        if self._waiters:
+            waiter = next(iter(self._waiters))
+            del self._waiters[waiter]
+            waiter.wake()
+
+    def broadcast(self) -> None:
+        """Wake every waiting goroutine."""
+        with self._lock:
+            waiters, self._waiters = self._waiters, {}
+            for waiter in waiters:
+                waiter.wake()
+
+
+async def _relock(locker: _Locker) -> None:
+    """Lock ``locker`` even if cancelled again meanwhile (the cancellation is re-raised after)."""
+    while True:
+        try:
+            await locker.lock()
+            return
+        except asyncio.CancelledError:
+            continue
