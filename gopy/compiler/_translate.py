@@ -60,6 +60,7 @@ def source_comments(text: str) -> list[Comment]:
     return found
 
 
+_END = 1 << 62  # a line after every line
 _CODING = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
@@ -142,9 +143,8 @@ class _CommentingUnparser(_Unparser):  # type: ignore[misc,valid-type]
             end = last.end_lineno or last.lineno
             lines = self._statement_lines
             following = bisect.bisect_right(lines, end)
-            before = lines[following] if following < len(lines) else end + 1
-            if before > end:
-                self.flush(before, node[0].col_offset)
+            before = lines[following] if following < len(lines) else _END
+            self.flush(before, node[0].col_offset)
 
     def _write_docstring_and_traverse_body(self, node: Any) -> None:
         if self.get_raw_docstring(node) is not None:
@@ -158,7 +158,7 @@ def _unparse_with_comments(module: ast.Module, comments: list[Comment]) -> str:
     )
     unparser = _CommentingUnparser(comments, lines)
     unparser.visit(module)
-    unparser.flush(1 << 62)  # comments after the last statement
+    unparser.flush(_END)  # comments after the last statement
     return "".join(unparser._source) + "\n"
 
 
