@@ -175,7 +175,9 @@ class GopyFileReporter(FileReporter):
     @property
     def parser(self) -> GopyParser:
         if self._parser is None:
-            self._parser = GopyParser(text=self.source(), filename=self.filename, exclude=self._exclude)
+            self._parser = GopyParser(
+                text=self.source(), filename=self.filename, exclude=self._exclude
+            )
             self._parser.parse_source()
         return self._parser
 

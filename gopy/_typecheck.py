@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 
 __all__ = ["check_types"]
 
-_MESSAGE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<rest>(?:error|note|warning): .*)$")
+_MESSAGE = re.compile(
+    r"^(?P<path>.+?):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<rest>(?:error|note|warning): .*)$"
+)
 
 
 @dataclass
@@ -67,12 +69,20 @@ def _position_map(lowered: ast.Module, python: str, translation: _Translation) -
         translation.by_line.setdefault(line, value)
 
 
-def _module_path(path: str, root: str) -> str:
-    """Where the translation of ``path`` (found under ``root``) goes in the temporary tree."""
-    base = root if os.path.isdir(root) else os.path.dirname(root)
-    relative = os.path.relpath(path, base) if base else os.path.basename(path)
-    if relative.startswith(os.pardir):
-        relative = os.path.basename(path)
+def _import_root(path: str) -> str:
+    """The folder that ``path`` is imported from: above every package it is in."""
+    folder = os.path.dirname(os.path.abspath(path))
+    while any(os.path.exists(os.path.join(folder, f"__init__{ext}")) for ext in (".gopy", ".py")):
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return folder
+
+
+def _module_path(path: str) -> str:
+    """Where the translation of ``path`` goes in the temporary tree, as its module name says."""
+    relative = os.path.relpath(os.path.abspath(path), _import_root(path))
     return relative[: -len(".gopy")] + ".py"
 
 
@@ -90,14 +100,14 @@ def _translate(path: str) -> tuple[ast.Module, str, list[str]]:
     return lowered, render(lowered, text, use_black=False), text.splitlines()
 
 
-def check_types(files: list[tuple[str, str]], checker_args: list[str] | None = None) -> int:
-    """Run mypy over the translations of ``files`` ((path, root) pairs); the exit status."""
+def check_types(files: list[str], checker_args: list[str] | None = None) -> int:
+    """Run mypy over the translations of the ``.gopy`` ``files``; the exit status."""
     from gopy._traceback import format_syntax_error
 
     failed = False
     with tempfile.TemporaryDirectory(prefix="gopy-types-") as folder:
         translations: dict[str, _Translation] = {}
-        for path, root in files:
+        for path in files:
             try:
                 lowered, python, lines = _translate(path)
             except SyntaxError as exc:
@@ -108,7 +118,7 @@ def check_types(files: list[tuple[str, str]], checker_args: list[str] | None = N
                 print(f"gopy check: {path}: {exc.strerror}", file=sys.stderr)
                 failed = True
                 continue
-            target = os.path.join(folder, _module_path(path, root))
+            target = os.path.join(folder, _module_path(path))
             os.makedirs(os.path.dirname(target), exist_ok=True)
             with open(target, "w", encoding="utf-8") as out:
                 out.write(python)
@@ -125,7 +135,9 @@ def check_types(files: list[tuple[str, str]], checker_args: list[str] | None = N
             *sorted(translations),
         ]  # fmt: skip
         env = dict(os.environ)
-        env["MYPYPATH"] = os.pathsep.join(filter(None, [folder, env.get("MYPYPATH")]))
+        # The translations first, then the folders they are imported from (for .py neighbours).
+        roots = sorted({_import_root(path) for path in files})
+        env["MYPYPATH"] = os.pathsep.join(filter(None, [folder, *roots, env.get("MYPYPATH")]))
         try:
             result = subprocess.run(command, capture_output=True, text=True, env=env)
         except OSError as exc:
@@ -134,7 +146,9 @@ def check_types(files: list[tuple[str, str]], checker_args: list[str] | None = N
         if result.returncode == 2 or "No module named mypy" in result.stderr:
             sys.stderr.write(result.stderr + result.stdout)
             if "No module named mypy" in result.stderr:
-                print("gopy check --types needs mypy: pip install 'gopy-lang[types]'", file=sys.stderr)
+                print(
+                    "gopy check --types needs mypy: pip install 'gopy-lang[types]'", file=sys.stderr
+                )
             return 2
         errors = 0
         for line in result.stdout.splitlines():

@@ -157,7 +157,9 @@ def _check_types(roots: list[str]) -> int:
     missing = [root for root in roots if not os.path.exists(root)]
     for root in missing:
         print(f"gopy check: {root}: No such file or directory", file=sys.stderr)
-    status = check_types([(path, root) for root in roots if root not in missing for path in _gopy_files(root)])
+    status = check_types(
+        [path for root in roots if root not in missing for path in _gopy_files(root)]
+    )
     return max(status, 1) if missing else status
 
 

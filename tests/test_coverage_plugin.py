@@ -107,8 +107,7 @@ def test_pytest_cov_reports_gopy_test_files(tmp_path: Path) -> None:
     write(tmp_path / ".coveragerc", RC)
     write(
         tmp_path / "test_sums.gopy",
-        textwrap.dedent(
-            """\
+        textwrap.dedent("""\
             async def total(n):
                 ch := chan(n)
                 for i in range(n):
@@ -124,12 +123,20 @@ def test_pytest_cov_reports_gopy_test_files(tmp_path: Path) -> None:
 
             async def test_total():
                 assert await total(4) == 6
-            """
-        ),
+            """),
     )
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--cov=.",
-         "--cov-report=json:cov.json", "test_sums.gopy"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--cov=.",
+            "--cov-report=json:cov.json",
+            "test_sums.gopy",
+        ],
         cwd=tmp_path,
         env=child_env(),
         capture_output=True,

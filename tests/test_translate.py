@@ -87,11 +87,17 @@ def generated_program(rng: random.Random) -> str:
             lines.append(textwrap.indent(text, indent))
         return "\n".join(lines)
 
-    parts = [doc(), "x = 1", "def chan_of(v):\n    c := chan(1)\n    c.send_nowait(v)\n    return c"]
+    parts = [
+        doc(),
+        "x = 1",
+        "def chan_of(v):\n    c := chan(1)\n    c.send_nowait(v)\n    return c",
+    ]
     for index in range(rng.randint(1, 3)):
         kind = rng.choice(["async def", "class"])
         if kind == "class":
-            parts.append(f"class C{index}:\n    {doc()}\n    # in the class\n    a = {rng.choice(STRINGS)}")
+            parts.append(
+                f"class C{index}:\n    {doc()}\n    # in the class\n    a = {rng.choice(STRINGS)}"
+            )
         else:
             parts.append(f"# about f{index}\nasync def f{index}(x):\n    {doc()}\n{body('    ')}")
     return "\n\n".join(parts) + "\n"
@@ -109,8 +115,7 @@ def test_generated_program_translation_keeps_every_constant(seed: int) -> None:
 
 
 def test_comments_stay_next_to_their_statements() -> None:
-    source = textwrap.dedent(
-        '''\
+    source = textwrap.dedent('''\
         # header
         """Doc."""
         import math  # on import
@@ -124,8 +129,7 @@ def test_comments_stay_next_to_their_statements() -> None:
                 # end of the if block
             # end of f
         # end of the file
-        '''
-    )
+        ''')
     lines = gopy.translate(source, "c.gopy", "exec").splitlines()
     assert lines[0] == "# header"
     assert "import math  # on import" in lines

@@ -53,7 +53,12 @@ def source_comments(text: str) -> list[Comment]:
                 if line <= 2 and _CODING.match(token.line):
                     continue  # the translation is text: its encoding is the writer's
                 found.append(Comment(line, column, token.string, last_code_line == line))
-            elif token.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT):
+            elif token.type not in (
+                tokenize.NL,
+                tokenize.NEWLINE,
+                tokenize.INDENT,
+                tokenize.DEDENT,
+            ):
                 last_code_line = token.end[0]
     except (tokenize.TokenError, SyntaxError):
         pass  # the compiler accepted the source: keep what was found before the oddity
@@ -153,9 +158,7 @@ class _CommentingUnparser(_Unparser):  # type: ignore[misc,valid-type]
 
 
 def _unparse_with_comments(module: ast.Module, comments: list[Comment]) -> str:
-    lines = sorted(
-        {node.lineno for node in ast.walk(module) if isinstance(node, ast.stmt)}
-    )
+    lines = sorted({node.lineno for node in ast.walk(module) if isinstance(node, ast.stmt)})
     unparser = _CommentingUnparser(comments, lines)
     unparser.visit(module)
     unparser.flush(_END)  # comments after the last statement
