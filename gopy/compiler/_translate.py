@@ -41,28 +41,37 @@ class Comment(NamedTuple):
 
 def source_comments(text: str) -> list[Comment]:
     """Every comment of ``text`` in order (as far as Python's tokenizer gets)."""
-    if "#" not in text:
-        return []
+    return scan(text)[0]
+
+
+def scan(text: str) -> tuple[list[Comment], list[int]]:
+    """The comments of ``text`` and the lines where its logical lines (statements) start."""
     found: list[Comment] = []
+    starts: list[int] = []
+    if "#" not in text:
+        return found, starts  # no comment to place: the starts are not needed
     readline = io.StringIO(text).readline
     last_code_line = 0
+    at_start = True
+    layout = (tokenize.NL, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER)
     try:
         for token in tokenize.generate_tokens(readline):
-            if token.type == tokenize.COMMENT:
+            kind = token.type
+            if kind == tokenize.COMMENT:
                 line, column = token.start
                 if line <= 2 and _CODING.match(token.line):
                     continue  # the translation is text: its encoding is the writer's
                 found.append(Comment(line, column, token.string, last_code_line == line))
-            elif token.type not in (
-                tokenize.NL,
-                tokenize.NEWLINE,
-                tokenize.INDENT,
-                tokenize.DEDENT,
-            ):
+            elif kind == tokenize.NEWLINE:
+                at_start = True
+            elif kind not in layout:
                 last_code_line = token.end[0]
+                if at_start:
+                    starts.append(token.start[0])
+                    at_start = False
     except (tokenize.TokenError, SyntaxError):
         pass  # the compiler accepted the source: keep what was found before the oddity
-    return found
+    return found, starts
 
 
 _END = 1 << 62  # a line after every line
@@ -143,7 +152,8 @@ class _CommentingUnparser(_Unparser):  # type: ignore[misc,valid-type]
                     self.flush(limit)
             super().traverse(item)
         last = node[-1] if node else None
-        if isinstance(last, ast.stmt) and isinstance(node[0], ast.stmt):
+        pending = self._next < len(self._comments)
+        if pending and isinstance(last, ast.stmt) and isinstance(node[0], ast.stmt):
             # Comments that end the block, indented as its statements are.
             end = last.end_lineno or last.lineno
             lines = self._statement_lines
@@ -157,9 +167,9 @@ class _CommentingUnparser(_Unparser):  # type: ignore[misc,valid-type]
         super()._write_docstring_and_traverse_body(node)
 
 
-def _unparse_with_comments(module: ast.Module, comments: list[Comment]) -> str:
-    lines = sorted({node.lineno for node in ast.walk(module) if isinstance(node, ast.stmt)})
-    unparser = _CommentingUnparser(comments, lines)
+def _unparse_with_comments(module: ast.Module, text: str) -> str:
+    comments, starts = scan(text)
+    unparser = _CommentingUnparser(comments, starts)
     unparser.visit(module)
     unparser.flush(_END)  # comments after the last statement
     return "".join(unparser._source) + "\n"
@@ -234,7 +244,7 @@ def render(module: ast.Module, source_text: str, *, use_black: bool | None = Non
     The result parses to the same tree as ``module`` (so the same constants and
     docstrings); ``use_black=None`` formats with black below ``BLACK_LIMIT``.
     """
-    code = _unparse_with_comments(module, source_comments(source_text))
+    code = _unparse_with_comments(module, source_text)
     if use_black is None:
         use_black = len(code) <= BLACK_LIMIT
     if use_black:
