@@ -50,7 +50,9 @@ class _Translation:
 def _position_map(lowered: ast.Module, python: str, translation: _Translation) -> None:
     """Pair the translation's nodes with the lowered tree's, in walk order."""
     reparsed = ast.parse(python)
-    same = ast.dump(reparsed) == ast.dump(lowered)
+    # (Not ast.dump: the lowering may leave out fields that parsing fills, such
+    # as 3.12's empty type_params.)
+    same = [type(n) for n in ast.walk(reparsed)] == [type(n) for n in ast.walk(lowered)]
     kind = ast.AST if same else ast.stmt  # statements at least stay paired
     pairs = zip(
         (n for n in ast.walk(reparsed) if isinstance(n, kind) and hasattr(n, "lineno")),
