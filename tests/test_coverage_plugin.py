@@ -125,6 +125,7 @@ def test_pytest_cov_reports_gopy_test_files(tmp_path: Path) -> None:
                 assert await total(4) == 6
             """),
     )
+    write(tmp_path / "never_imported.gopy", 'x = 1\n\n\ndef f():\n    return x\n')
     result = subprocess.run(
         [
             sys.executable,
@@ -144,9 +145,12 @@ def test_pytest_cov_reports_gopy_test_files(tmp_path: Path) -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    report = json.loads((tmp_path / "cov.json").read_text())["files"]["test_sums.gopy"]
+    files = json.loads((tmp_path / "cov.json").read_text())["files"]
+    report = files["test_sums.gopy"]
     assert report["missing_lines"] == [10]
     assert report["summary"]["num_statements"] == 13
+    # --cov=. names a source folder: a .gopy file that never ran is reported too.
+    assert files["never_imported.gopy"]["missing_lines"] == [1, 4, 5]
 
 
 @pytest.mark.xfail(
