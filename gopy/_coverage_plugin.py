@@ -144,7 +144,7 @@ def _lowered(text: str, filename: str) -> ast.Module:
 def _header_lines(node: ast.stmt) -> range | None:
     """The lines of a compound statement's header (decorators included)."""
     body = getattr(node, "body", None)
-    if not isinstance(body, list) or not body or not isinstance(body[0], ast.AST):
+    if not isinstance(body, list) or not body or not isinstance(body[0], ast.stmt):
         return None
     decorators = getattr(node, "decorator_list", [])
     first = min([d.lineno for d in decorators] + [node.lineno])

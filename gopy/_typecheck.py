@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = ["check_types"]
 
@@ -59,6 +60,8 @@ def _position_map(lowered: ast.Module, python: str, translation: _Translation) -
         (n for n in ast.walk(lowered) if isinstance(n, kind) and hasattr(n, "lineno")),
     )
     first_expression: dict[int, tuple[int, int]] = {}
+    new: Any
+    old: Any
     for new, old in pairs:
         value = (old.lineno, old.col_offset)
         translation.exact.setdefault((new.lineno, new.col_offset), value)
@@ -155,13 +158,13 @@ def check_types(files: list[str], checker_args: list[str] | None = None) -> int:
         errors = 0
         for line in result.stdout.splitlines():
             match = _MESSAGE.match(line)
-            translation = translations.get(os.path.realpath(match["path"])) if match else None
-            if match is None or translation is None:
+            found = translations.get(os.path.realpath(match["path"])) if match else None
+            if match is None or found is None:
                 print(line)
                 continue
             column = int(match["col"]) if match["col"] else None
-            src_line, src_col = translation.position(int(match["line"]), column)
-            where = f"{translation.source_path}:{src_line}:" + (f"{src_col}:" if src_col else "")
+            src_line, src_col = found.position(int(match["line"]), column)
+            where = f"{found.source_path}:{src_line}:" + (f"{src_col}:" if src_col else "")
             print(f"{where} {match['rest']}")
             errors += match["rest"].startswith("error:")
         sys.stderr.write(result.stderr)

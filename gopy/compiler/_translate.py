@@ -77,24 +77,22 @@ def scan(text: str) -> tuple[list[Comment], list[int]]:
 _END = 1 << 62  # a line after every line
 _CODING = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
-
-
-def _is_compound(node: ast.stmt) -> bool:
-    return any(isinstance(getattr(node, name, None), list) for name in _BLOCKS)
 
 
 class _CommentingUnparser(_Unparser):  # type: ignore[misc,valid-type]
     """The unparser, writing the pending comments before each statement it starts."""
 
     def __init__(
-        self, comments: list[Comment] = [], statement_lines: list[int] = [], **options: Any
+        self,
+        comments: list[Comment] | None = None,
+        statement_starts: list[int] | None = None,
+        **options: Any,
     ) -> None:
-        # (The unparser makes instances of its own class for f-string parts.)
+        # (The unparser makes instances of its own class, with no comments, for f-string parts.)
         super().__init__(**options)
-        self._comments = comments
+        self._comments = comments or []
         self._next = 0  # index of the first comment not yet written
-        self._statement_lines = statement_lines
+        self._statement_starts = statement_starts or []
         self._glue = False  # the next blank line would part a comment from its def
 
     def maybe_newline(self) -> None:
@@ -156,7 +154,7 @@ class _CommentingUnparser(_Unparser):  # type: ignore[misc,valid-type]
         if pending and isinstance(last, ast.stmt) and isinstance(node[0], ast.stmt):
             # Comments that end the block, indented as its statements are.
             end = last.end_lineno or last.lineno
-            lines = self._statement_lines
+            lines = self._statement_starts
             following = bisect.bisect_right(lines, end)
             before = lines[following] if following < len(lines) else _END
             self.flush(before, node[0].col_offset)
