@@ -20,6 +20,7 @@ usage: gopy run FILE.gopy [ARGS...]          run a program (main mode)
        gopy translate FILE.gopy [-o OUT.py] [--module]
                                              print the generated Python
        gopy check [--module] FILE_OR_DIR...  report every syntax error
+       gopy check --types FILE_OR_DIR...     type-check with mypy, at .gopy positions
        gopy --version
 """
 
@@ -146,7 +147,12 @@ def _check(args: list[str]) -> int:
     )
     parser.add_argument("paths", nargs="+", metavar="FILE_OR_DIR")
     parser.add_argument("--module", action="store_true", help="compile as importable modules")
+    parser.add_argument(
+        "--types", action="store_true", help="type-check the translations with mypy (module mode)"
+    )
     options = parser.parse_args(args)
+    if options.types:
+        return _check_types(options.paths)
     mode = "exec" if options.module else "main"
     import traceback
 
@@ -179,6 +185,18 @@ def _check(args: list[str]) -> int:
                 traceback.print_exc()
                 failed += 1
     return 1 if failed else 0
+
+
+def _check_types(roots: list[str]) -> int:
+    from gopy._typecheck import check_types
+
+    missing = [root for root in roots if not os.path.exists(root)]
+    for root in missing:
+        print(f"gopy check: {root}: No such file or directory", file=sys.stderr)
+    status = check_types(
+        [path for root in roots if root not in missing for path in _gopy_files(root)]
+    )
+    return max(status, 1) if missing else status
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -89,22 +89,18 @@ def parse(source: str | bytes, filename: str = "<unknown>", mode: str = "exec") 
 
 
 def translate(source: str | bytes, filename: str = "<unknown>", mode: str = "main") -> str:
-    """The Python that gopy generates for ``source``, formatted with black."""
+    """The Python that gopy generates for ``source``, with its comments, formatted with black."""
+    from gopy.compiler._translate import render
+
     module = parse(source, filename, mode)
     try:
-        code = ast.unparse(module)
+        return render(module, _source_text(source, filename).text)
     except RecursionError:
         lineno = _deeply_nested_line(module)
         text = _source_text(source, filename)
         raise GopySyntaxError(
             "expression too deeply nested to translate", filename, lineno, 1, text.line(lineno)
         ) from None
-    import black  # only here: formatting is for people, not for running
-
-    try:
-        return black.format_str(code, mode=black.Mode())
-    except Exception:  # black rejects nothing ast.unparse makes, but never lose the output
-        return code + "\n"
 
 
 def compile_source(source: str | bytes, filename: str, mode: str = "exec") -> types.CodeType:
