@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextvars
 import inspect
 import signal
 import sys
@@ -33,7 +34,7 @@ from gopy.runtime._worker_threads import DaemonExecutor
 
 __all__ = ["InputFailed", "Session"]
 
-#: seconds a cancelled input gets to unwind before a second Ctrl-C is needed
+#: seconds between two looks at a waited-for input (a wait Ctrl-C can interrupt everywhere)
 _POLL = 0.1
 
 
@@ -129,6 +130,14 @@ class Session:
                 self.report(f"gopy: error in the session's event loop: {exc!r}\n")
             else:
                 break
+        # Closing: cancel what is left, here, where this loop is the current one.
+        self.sup.stop_checker()
+        try:
+            _shutdown(self.loop)
+        finally:
+            _supervisors.pop(self.loop, None)
+            asyncio.set_event_loop(None)
+            self.loop.close()
 
     def _goroutine_exit(self, code: Any) -> None:
         """A goroutine called ``sys.exit(code)``: the running input ends and the session with it."""
@@ -139,14 +148,26 @@ class Session:
         else:
             self.on_exit(code)
 
-    def _start(self, make: Callable[[], Any], waiter: concurrent.futures.Future) -> None:
-        """Loop thread: evaluate the input; an awaitable result runs as goroutine 1."""
+    def _start(
+        self,
+        make: Callable[[], Any],
+        waiter: concurrent.futures.Future,
+        context: contextvars.Context,
+    ) -> None:
+        """Loop thread: evaluate the input; an awaitable result runs as goroutine 1.
+
+        It runs in the caller's context (a notebook kernel finds the cell's
+        output there), and the goroutines it starts inherit it.
+        """
         try:
-            result = make()
+            result = context.run(make)
             if not inspect.isawaitable(result):
                 waiter.set_result(result)
                 return
-            task = asyncio.ensure_future(result, loop=self.loop)
+            if asyncio.iscoroutine(result):
+                task = self.loop.create_task(result, context=context)
+            else:
+                task = asyncio.ensure_future(result, loop=self.loop)
         except BaseException as exc:
             waiter.set_exception(exc)
             return
@@ -188,7 +209,8 @@ class Session:
         cancelled the input; ``SystemExit`` if the input or a goroutine exits.
         """
         waiter: concurrent.futures.Future = concurrent.futures.Future()
-        self.loop.call_soon_threadsafe(self._start, make, waiter)
+        context = contextvars.copy_context()
+        self.loop.call_soon_threadsafe(self._start, make, waiter, context)
         try:
             return self._wait(waiter)
         except KeyboardInterrupt:
@@ -230,17 +252,8 @@ class Session:
         self.closed = True
         self.sup.closing = True
         self.loop.call_soon_threadsafe(self.loop.stop)
+        # An input that never yields holds the loop: the process exit ends it (a daemon thread).
         self.thread.join(5.0)
-        if self.thread.is_alive():
-            return  # an input that never yields holds the loop: leave it to the process exit
-        self.sup.stop_checker()
-        try:
-            asyncio.set_event_loop(self.loop)
-            _shutdown(self.loop)
-        finally:
-            _supervisors.pop(self.loop, None)
-            asyncio.set_event_loop(None)
-            self.loop.close()
 
 
 def _print_report(text: str) -> None:
