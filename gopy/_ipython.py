@@ -55,8 +55,11 @@ class GopyCells:
             del program.__globals__["_main_module"]
         try:
             return self.session.run(program)
-        except InputFailed:
-            raise  # shown as Go's report (InputFailed._render_traceback_)
+        except InputFailed as failed:
+            # gopy.Deadlock or gopy.GoroutinePanic, shown as Go's report instead of a traceback.
+            failure = failed.failure
+            failure._render_traceback_ = failed._render_traceback_  # type: ignore[union-attr]
+            raise failure.with_traceback(None) from None
         except SystemExit:
             self.session.exit_requested = False  # IPython reports it; the kernel goes on
             raise

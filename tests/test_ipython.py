@@ -5,12 +5,15 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from support import child_env
 
 pytest.importorskip("IPython")
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +66,7 @@ def test_goroutines_keep_running_between_cells(shell) -> None:
 
 def test_a_deadlocking_cell_shows_the_report_and_the_shell_goes_on(shell, capsys) -> None:
     result = run(shell, "lonely := chan()\n<-lonely")
-    assert not result.success
+    assert type(result.error_in_exec).__name__ == "Deadlock"
     out = capsys.readouterr().out
     assert "fatal error: all goroutines are asleep - deadlock!" in out
     assert "goroutine 1 [chan receive]:" in out
@@ -74,7 +77,7 @@ def test_a_deadlocking_cell_shows_the_report_and_the_shell_goes_on(shell, capsys
 def test_a_goroutine_panic_shows_its_report(shell, capsys) -> None:
     cell = "async def boom():\n    raise ValueError('boom')\ngo boom()\n<-chan()\n"
     result = run(shell, cell)
-    assert not result.success
+    assert type(result.error_in_exec).__name__ == "GoroutinePanic"
     out = capsys.readouterr().out
     assert "panic: ValueError: boom" in out
     assert "line 2, in boom" in out
@@ -116,3 +119,23 @@ def test_import_gopy_stays_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env=child_env(), timeout=60
     )
     assert result.stdout == "[]\n", result.stderr
+
+
+def test_the_sample_notebook_in_a_real_kernel() -> None:
+    nbclient = pytest.importorskip("nbclient")
+    import nbformat
+
+    notebook = nbformat.read(SAMPLES / "notebook.ipynb", as_version=4)
+    # Cells tagged raises-exception may fail; any other failing cell fails the run.
+    nbclient.NotebookClient(notebook, timeout=60, kernel_name="python3").execute()
+    outputs = [cell.outputs for cell in notebook.cells if cell.cell_type == "code"]
+    assert outputs[2][0]["data"]["text/plain"] == "0"  # received from the goroutine of cell 2
+    assert outputs[3][0]["text"] == "1\n4\n9\n16\n"
+    (error,) = outputs[4]
+    assert error["ename"] == "Deadlock"
+    assert error["traceback"][:3] == [
+        "fatal error: all goroutines are asleep - deadlock!",
+        "",
+        "goroutine 1 [chan receive]:",
+    ]
+    assert outputs[5][0]["text"] == "closed\n"  # the kernel went on
