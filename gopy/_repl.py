@@ -264,7 +264,12 @@ def main(args: list[str]) -> int:
         sys.argv = list(args)
         if not sys.flags.safe_path:
             sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
-        if not _run_file(console, path):
+        try:
+            ran = _run_file(console, path)
+        except SystemExit as exc:  # the program exited: so does gopy -i, with its status
+            console.session.close()
+            return _exit_status(exc.code)
+        if not ran:
             console.session.close()
             return EXIT_USAGE
     else:

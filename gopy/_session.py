@@ -216,13 +216,20 @@ class Session:
         except KeyboardInterrupt:
             pass
         self.loop.call_soon_threadsafe(self._cancel_input)
-        try:
-            self._wait(waiter)
-        except (_Cancelled, KeyboardInterrupt):
-            pass
-        except (Exception, SystemExit) as exc:
-            if isinstance(exc, SystemExit) or self.exit_requested:
-                raise
+        for interrupts in range(2):
+            try:
+                self._wait(waiter)
+            except KeyboardInterrupt:
+                if interrupts:
+                    break  # a third Ctrl-C: give up waiting (the input may still run)
+                # The input does not yield (a loop in plain code holds the thread):
+                # interrupt the loop thread itself, as Ctrl-C interrupts Python's REPL.
+                _raise_in_thread(self.thread, KeyboardInterrupt)
+                continue
+            except (Exception, SystemExit) as exc:
+                if isinstance(exc, SystemExit) or self.exit_requested:
+                    raise
+            break
         raise KeyboardInterrupt
 
     def _wait(self, waiter: concurrent.futures.Future) -> Any:
@@ -260,6 +267,16 @@ def _print_report(text: str) -> None:
     sys.stdout.flush()
     sys.stderr.write(text)
     sys.stderr.flush()
+
+
+def _raise_in_thread(thread: threading.Thread, exc_type: type[BaseException]) -> None:
+    """Raise ``exc_type`` in ``thread`` at its next bytecode (not inside a blocking C call)."""
+    import ctypes
+
+    if thread.ident is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(thread.ident), ctypes.py_object(exc_type)
+        )
 
 
 def interrupt_main_thread() -> None:

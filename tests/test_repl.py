@@ -129,6 +129,18 @@ def test_ctrl_c_cancels_a_blocked_input_not_the_session(repl) -> None:
     assert output_of(child, 'print("still here")').strip() == "still here"
 
 
+def test_a_second_ctrl_c_interrupts_plain_code_that_never_yields(repl) -> None:
+    child = repl()
+    type_lines(child, "n = 0", "while True: n += 1")
+    time.sleep(0.3)
+    child.sendintr()
+    time.sleep(0.3)  # the cancellation cannot land: the loop never gets the thread back
+    child.sendintr()
+    child.expect_exact("KeyboardInterrupt")
+    assert int(output_of(child, "n").strip()) > 0
+    assert output_of(child, "<-chan(1) if False else 'loop works'").strip() == "'loop works'"
+
+
 def test_errors_show_the_input_lines(repl) -> None:
     child = repl()
     out = output_of(child, "x = 1 +")
