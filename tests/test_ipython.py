@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -82,6 +84,25 @@ def test_a_goroutine_panic_shows_its_report(shell, capsys) -> None:
     assert "panic: ValueError: boom" in out
     assert "line 2, in boom" in out
     assert "deadlock" not in out
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="needs signal.pthread_kill")
+def test_an_interrupt_cancels_the_running_cell_not_the_session(shell) -> None:
+    main = threading.main_thread().ident
+    assert main is not None
+    # What Jupyter's "interrupt the kernel" does: SIGINT while the cell waits.
+    timer = threading.Timer(0.3, signal.pthread_kill, (main, signal.SIGINT))
+    timer.start()
+    try:
+        # (asyncio.sleep: cancelled with the cell, it leaves no timer behind)
+        result = run(
+            shell, "import asyncio\nwaited := 'no'\nawait asyncio.sleep(30)\nwaited = 'yes'"
+        )
+    finally:
+        timer.cancel()
+    assert isinstance(result.error_in_exec, KeyboardInterrupt)
+    assert shell.user_ns["waited"] == "no"
+    assert run(shell, "c := chan(1)\nc <- 'on'\n<-c").result == "on"
 
 
 def test_tracebacks_point_at_the_cell_lines(shell, capsys) -> None:
