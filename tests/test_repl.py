@@ -216,3 +216,24 @@ def test_no_arguments_with_piped_input_runs_it_as_python_does(tmp_path: Path) ->
         timeout=60,
     )
     assert (result.returncode, result.stdout) == (0, "piped\n")
+
+
+def test_repl_command_reads_piped_lines_as_the_console(tmp_path: Path) -> None:
+    import subprocess
+
+    def gopy(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "gopy", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=child_env(GOPY_HISTFILE=str(tmp_path / "history")),
+            timeout=60,
+        )
+
+    result = gopy("repl", stdin="ch := chan(1)\nch <- 5\n<-ch * 2\n")
+    assert result.returncode == 0
+    assert result.stdout == ">>> >>> >>> 10\n>>> \n"
+    result = gopy("repl", "extra")
+    assert result.returncode == 2 and "repl takes no arguments" in result.stderr
