@@ -174,14 +174,17 @@ class Session:
         sup = self.sup
         sup.goroutines[task] = 1
         sup.input_task, sup.input_failure = task, None
+        sup.stop_checker()  # one checker, even after an abandoned input (a third Ctrl-C)
         sup.start_checker()
         task.add_done_callback(lambda t: self._finished(t, waiter))
 
     def _finished(self, task: asyncio.Task, waiter: concurrent.futures.Future) -> None:
         sup = self.sup
         sup.goroutines.pop(task, None)
-        sup.stop_checker()
-        failure, sup.input_task, sup.input_failure = sup.input_failure, None, None
+        failure = None
+        if sup.input_task is task:  # not an input abandoned by a third Ctrl-C
+            sup.stop_checker()
+            failure, sup.input_task, sup.input_failure = sup.input_failure, None, None
         if failure is not None:
             # It was cancelled for the failure, or finished anyway while unwinding.
             waiter.set_exception(InputFailed(failure))
