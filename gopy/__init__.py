@@ -96,4 +96,18 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'gopy' has no attribute {name!r}")
 
 
+def load_ipython_extension(ipython: object) -> None:
+    """``%load_ext gopy``: IPython reads every cell as gopy (``gopy._ipython``, loaded now)."""
+    from gopy import _ipython
+
+    _ipython.load_ipython_extension(ipython)
+
+
+def unload_ipython_extension(ipython: object) -> None:
+    """``%unload_ext gopy``: plain IPython cells again."""
+    from gopy import _ipython
+
+    _ipython.unload_ipython_extension(ipython)
+
+
 _importer.install()

@@ -1,4 +1,4 @@
-"""The ``gopy`` command: ``run``, ``translate`` and ``check``.
+"""The ``gopy`` command: ``run``, ``translate``, ``check`` and the console (``repl``, ``-i``).
 
 ``run`` parses its own arguments (everything after the file or module goes to
 the program untouched) and is kept free of argparse to start fast.
@@ -21,6 +21,8 @@ usage: gopy run FILE.gopy [ARGS...]          run a program (main mode)
                                              print the generated Python
        gopy check [--module] FILE_OR_DIR...  report every syntax error
        gopy check --types FILE_OR_DIR...     type-check with mypy, at .gopy positions
+       gopy [repl]                           the interactive console
+       gopy -i FILE.gopy [ARGS...]           run a program, then the console with its names
        gopy --version
 """
 
@@ -199,13 +201,25 @@ def _check_types(roots: list[str]) -> int:
     return max(status, 1) if missing else status
 
 
+def _repl(command: str, args: list[str]) -> int:
+    from gopy import _repl
+
+    if command == "-i" and not args:
+        return _usage_error("-i needs a file")
+    if command == "repl" and args:
+        return _usage_error("repl takes no arguments (gopy -i FILE runs a file first)")
+    return _repl.main(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ``gopy`` command line; the exit status."""
     args = sys.argv[1:] if argv is None else argv
     try:
-        if not args:
-            return _usage_error("missing command")
-        command, rest = args[0], args[1:]
+        if not args and not sys.stdin.isatty():  # as `python` runs a script piped to it
+            return _run(["-"])
+        command, rest = (args[0], args[1:]) if args else ("repl", [])
+        if command == "repl" or command == "-i":
+            return _repl(command, rest)
         if command == "run":
             return _run(rest)
         if command == "translate":

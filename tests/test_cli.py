@@ -250,7 +250,7 @@ def test_check_missing_path(tmp_path: Path) -> None:
 # --- the command line ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("args", [[], ["frobnicate"], ["run"], ["run", "-m"]])
+@pytest.mark.parametrize("args", [["frobnicate"], ["run"], ["run", "-m"], ["-i"]])
 def test_usage_errors_exit_2(tmp_path: Path, args: list[str]) -> None:
     result = gopy(*args, cwd=tmp_path)
     assert result.returncode == 2
