@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
+import threading
 from types import TracebackType
 from typing import Any
 
 from gopy._session import InputFailed, Session
+from gopy.runtime._goroutine_census import passive_threads
 
 __all__ = ["load_ipython_extension", "unload_ipython_extension"]
 
@@ -36,6 +38,11 @@ class GopyCells:
 
     def __init__(self, shell: Any) -> None:
         self.shell = shell
+        # The host's own threads (a kernel's heartbeat, I/O and control threads)
+        # serve the notebook, not the goroutines: deadlock detection leaves them out.
+        self.host_threads = {t.ident for t in threading.enumerate() if t.ident is not None}
+        self.host_threads.discard(threading.get_ident())
+        passive_threads.update(self.host_threads)
         self.session = Session()
         self.parse_python = shell.compile.ast_parse
         self.enabled = False
@@ -125,3 +132,4 @@ def unload_ipython_extension(ipython: Any) -> None:
     if cells is not None:
         cells.disable()
         cells.session.close()
+        passive_threads.difference_update(cells.host_threads)

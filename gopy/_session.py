@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from gopy.runtime._goroutine_census import passive_threads
 from gopy.runtime._reports import panic_report
 from gopy.runtime._supervisor import (
     Deadlock,
@@ -211,6 +212,16 @@ class Session:
         a deadlock or a panic; ``KeyboardInterrupt`` once a Ctrl-C has
         cancelled the input; ``SystemExit`` if the input or a goroutine exits.
         """
+        # While it waits here this thread wakes no goroutine: deadlock detection
+        # must not count it as a thread that might.
+        me = threading.get_ident()
+        passive_threads.add(me)
+        try:
+            return self._run(make)
+        finally:
+            passive_threads.discard(me)
+
+    def _run(self, make: Callable[[], Any]) -> Any:
         waiter: concurrent.futures.Future = concurrent.futures.Future()
         context = contextvars.copy_context()
         self.loop.call_soon_threadsafe(self._start, make, waiter, context)

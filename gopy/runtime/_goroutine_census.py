@@ -156,13 +156,19 @@ def _pool_worker_busy(thread: threading.Thread, work_queue: Any, frames: dict[in
     )
 
 
+#: Threads that wait for the goroutines instead of waking them, by ident: a
+#: console's input thread while an input runs, a notebook kernel's own threads.
+#: Their owners (the surfaces) add and remove them.
+passive_threads: set[int] = set()
+
+
 def external_waker(blocked_threads: set[int]) -> str | None:
     """What outside the event loop could still wake a goroutine (None: nothing we know of).
 
     Every live thread counts, except the calling (loop) thread, gopy's own
     (``gopy-*``: worker threads are accounted for by the supervisor, thread
     goroutine by thread), threads parked in a blocking channel operation
-    (``blocked_threads``, their idents), idle ``concurrent.futures`` workers
+    (``blocked_threads``, their idents), ``passive_threads``, idle ``concurrent.futures`` workers
     and process pools with no pending work. A ``signal.signal`` handler of
     the program's own counts too.
     """
@@ -174,7 +180,7 @@ def external_waker(blocked_threads: set[int]) -> str | None:
     managers = set(getattr(process, "_threads_wakeups", None) or ())
     me = threading.get_ident()
     for ident in frames:
-        if ident == me or ident in blocked_threads:
+        if ident == me or ident in blocked_threads or ident in passive_threads:
             continue
         thread = active.get(ident)
         if thread is None:
