@@ -1,4 +1,4 @@
-"""The ``gopy`` command: ``run``, ``translate`` and ``check``.
+"""The ``gopy`` command: ``run``, ``translate``, ``check`` and ``fmt``.
 
 ``run`` parses its own arguments (everything after the file or module goes to
 the program untouched) and is kept free of argparse to start fast.
@@ -18,6 +18,8 @@ usage: gopy run FILE.gopy [ARGS...]          run a program (main mode)
        gopy translate FILE.gopy [-o OUT.py] [--module]
                                              print the generated Python
        gopy check [--module] FILE_OR_DIR...  report every syntax error
+       gopy fmt [--check] [--diff] FILE_OR_DIR...
+                                             format in black's style
        gopy --version
 """
 
@@ -158,6 +160,10 @@ def main(argv: list[str] | None = None) -> int:
             return _translate(rest)
         if command == "check":
             return _check(rest)
+        if command == "fmt":
+            from gopy import _fmt_command
+
+            return _fmt_command.main(rest)
         if command in ("-h", "--help", "help"):
             print(USAGE, end="")
             return 0
