@@ -7,6 +7,7 @@ saying how to write it back. The marks are keyed by offset in the Python text.
 
 from __future__ import annotations
 
+import functools
 import io
 import keyword
 import tokenize
@@ -51,9 +52,10 @@ class _Mark:
     header: bool = False
 
 
-def _tokens(source: str) -> list[tokenize.TokenInfo]:
+@functools.lru_cache(maxsize=8)  # each text is read several times (rewrite, check)
+def _tokens(source: str) -> tuple[tokenize.TokenInfo, ...]:
     try:
-        return list(tokenize.generate_tokens(io.StringIO(source).readline))
+        return tuple(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError) as exc:
         raise FormatError(f"cannot tokenize: {exc}") from None
 

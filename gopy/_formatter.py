@@ -26,7 +26,7 @@ import black
 
 from gopy._fmt_placeholders import FormatError, Mark, Offsets, Rewriter, match_bracket, tokens
 
-__all__ = ["FormatError", "format_source", "same_tree"]
+__all__ = ["FormatError", "format_source"]
 
 _OPENS, _CLOSES = "([{", ")]}"
 _STATEMENT_BREAKS = (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER)
@@ -175,11 +175,6 @@ def _tree(source: str, filename: str) -> str:
 
 def _comments(source: str) -> list[str]:
     return [t.string.lstrip("#").strip() for t in tokens(source) if t.type == tokenize.COMMENT]
-
-
-def same_tree(before: str, after: str, filename: str = "<unknown>") -> bool:
-    """Whether two sources parse to the same gopy tree, positions aside (as gopy fmt checks)."""
-    return _tree(before, filename) == _tree(after, filename)
 
 
 def format_source(source: str, mode: black.Mode | None = None, filename: str = "<unknown>") -> str:
