@@ -128,6 +128,29 @@ def _match(toks: list[tokenize.TokenInfo], i: int, step: int) -> int | None:
     return None
 
 
+def _primary_to_end(toks: list[tokenize.TokenInfo], i: int) -> bool:
+    """Whether ``toks[i:]`` up to the statement's end is one primary (``<-`` operands included)."""
+    while i + 1 < len(toks) and _is_arrow(toks, i):
+        i += 2
+    if i >= len(toks):
+        return False
+    if toks[i].string in _OPENS:
+        i = _match(toks, i, 1)
+    elif toks[i].type not in (tokenize.NAME, tokenize.NUMBER, tokenize.STRING):
+        return False
+    while i is not None and i + 1 < len(toks) and toks[i + 1].string != ";":
+        nxt = toks[i + 1].string
+        if nxt == "." and i + 2 < len(toks):
+            i += 2
+        elif nxt in ("(", "["):
+            i = _match(toks, i + 1, 1)
+        elif toks[i + 1].type == tokenize.STRING and toks[i].type == tokenize.STRING:
+            i += 1  # implicit concatenation
+        else:
+            return False
+    return i is not None
+
+
 def _top_colon(toks: list[tokenize.TokenInfo], i: int) -> int | None:
     depth = 0
     for j in range(i, len(toks)):
@@ -269,7 +292,12 @@ class _Rewriter:
                             and toks[j - 2].string in ("=", ":=")
                             and (close == len(toks) - 1 or toks[close + 1].string == ";")
                         )
-                        bare = depth == 0 and j > 0 and toks[j - 1].string in ("=", ":=")
+                        bare = (
+                            depth == 0
+                            and j > 0
+                            and toks[j - 1].string in ("=", ":=")
+                            and _primary_to_end(toks, j + 2)
+                        )
                         mark = _Mark("<-", 0, 1, wrap_value=wrap, unwrap_value=bare)
                         self.edit(tok, toks[j + 1].end, "~~", mark)
                     j += 1

@@ -149,6 +149,15 @@ def test_parentheses_that_matter_in_gopy_are_kept() -> None:
         "async def f():\n    select:\n        case (out if ready else None) <- 1:\n            pass\n",
     ):
         assert format_source(source) == source
+    # Black wraps a long right side in parentheses; gopy fmt takes them out
+    # again only around a bare receive (where they would turn comma-ok into
+    # unpacking), not around a longer expression that starts with one.
+    narrow = black.Mode(line_length=30)
+    for source in (
+        "async def f():\n    value, ok = <-channels[index].inbox\n",
+        "async def f():\n    x := <-results if cond else -<-other_channel\n",
+    ):
+        assert_formats_safely(source, narrow)
 
 
 def test_python_names_that_look_like_gopy_are_left_as_python() -> None:
