@@ -15,6 +15,7 @@ import os
 import sys
 import tokenize
 from datetime import datetime, timezone
+from pathlib import Path
 
 __all__ = ["main"]
 
@@ -111,7 +112,7 @@ def main(args: list[str]) -> int:
             continue
         for path in ["-"] if root == "-" else _files(root):
             try:
-                data = sys.stdin.buffer.read() if path == "-" else open(path, "rb").read()
+                data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
                 source, encoding, newline = _decode(data)
                 result = format_source(source, mode, "<stdin>" if path == "-" else path)
             except (OSError, UnicodeDecodeError, SyntaxError, FormatError) as exc:
