@@ -187,6 +187,8 @@ class _Rewriter:
         self.offset = _Offsets(source)
         # (begin, end, replacement, marks at offsets within the replacement)
         self.edits: list[tuple[int, int, str, dict[int, _Mark]]] = []
+        # Placeholder string literal -> the f-string it stands for (see _fstrings).
+        self.opaque: dict[str, str] = {}
 
     def edit(
         self,
@@ -209,6 +211,7 @@ class _Rewriter:
                 elif blocks:
                     blocks.pop()
             opened = self.line(line, blocks[-1] if blocks else None)
+        self.fstrings()
         out: list[str] = []
         marks: dict[int, _Mark] = {}
         at = length = 0
@@ -223,6 +226,29 @@ class _Rewriter:
             at = end
         out.append(self.source[at:])
         return "".join(out), marks
+
+    def fstrings(self) -> None:
+        """Hide f-strings that hold gopy syntax from black, which parses their fields.
+
+        Before Python 3.12 ``tokenize`` gives an f-string as one token, so a
+        ``<-`` in a replacement field cannot be rewritten like the rest: the
+        whole literal becomes a plain string of the same width (black leaves
+        its text alone) and is written back as it was.
+        """
+        for tok in _tokens(self.source):
+            if tok.type != tokenize.STRING or "<-" not in tok.string:
+                continue
+            prefix = tok.string[: len(tok.string) - len(tok.string.lstrip("bBfFrRuU"))]
+            if "f" not in prefix.lower():
+                continue
+            if "\n" in tok.string:
+                raise FormatError("gopy fmt cannot yet format a multi-line f-string holding '<-'")
+            n = len(self.opaque)
+            body = f"~{n}~".ljust(len(tok.string) - 2, "~")
+            if len(body) > len(tok.string) - 2:
+                raise FormatError("an f-string holding '<-' too short for gopy fmt; please report")
+            self.opaque['"' + body + '"'] = tok.string
+            self.edits.append((self.offset(tok.start), self.offset(tok.end), '"' + body + '"', {}))
 
     def line(self, toks: list[tokenize.TokenInfo], block: str | None) -> str | None:
         """Rewrite one logical line; 'select' if its header opens a select block."""

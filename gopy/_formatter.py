@@ -56,7 +56,7 @@ def _statement_bounds(toks: list[tokenize.TokenInfo], k: int) -> tuple[int, int]
     return first, last
 
 
-def _restore(python: str, formatted: str, marks: dict[int, Mark]) -> str:
+def _restore(python: str, formatted: str, marks: dict[int, Mark], opaque: dict[str, str]) -> str:
     """Black's output with each placeholder token written back as gopy."""
     offset = Offsets(python)
     queues: dict[str, list[Mark | None]] = {s: [] for s in _MARKED}
@@ -72,6 +72,9 @@ def _restore(python: str, formatted: str, marks: dict[int, Mark]) -> str:
     toks = [t for t in tokens(formatted) if t.type not in (tokenize.COMMENT, tokenize.NL)]
     edits = []
     for k, tok in enumerate(toks):
+        if tok.type == tokenize.STRING and tok.string in opaque:
+            edits.append((at(tok.start), at(tok.end), opaque.pop(tok.string)))
+            continue
         if tok.string not in _MARKED or tok.type not in (tokenize.OP, tokenize.NAME):
             continue
         if not queues[tok.string]:
@@ -122,6 +125,8 @@ def _restore(python: str, formatted: str, marks: dict[int, Mark]) -> str:
                 edits.append((at(toks[begin].start), at(toks[begin].start), "("))
                 edits.append((at(toks[k - 1].end), at(toks[k - 1].end), ")"))
         edits.append((at(first.start), at(last.end), text))
+    if opaque:
+        raise FormatError("an f-string was not found again; please report")
     out, end = [], 0
     for begin, stop, text in sorted(edits, key=lambda e: e[:2]):
         out += [formatted[end:begin], text]
@@ -145,12 +150,13 @@ def _format(source: str, mode: black.Mode) -> str:
     header = functools.partial(
         _format_header, string_normalization=mode.string_normalization, preview=mode.preview
     )
-    python, marks = Rewriter(source, header).rewrite()
+    rewriter = Rewriter(source, header)
+    python, marks = rewriter.rewrite()
     try:
         formatted = black.format_str(python, mode=mode)
     except black.InvalidInput as exc:
         raise FormatError(f"cannot parse: {exc}") from None
-    return _restore(python, formatted, marks)
+    return _restore(python, formatted, marks, rewriter.opaque)
 
 
 def _tree(source: str, filename: str) -> str:

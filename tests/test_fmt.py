@@ -197,6 +197,13 @@ def test_python_spelled_like_the_placeholders_is_left_alone() -> None:
     assert format_source(source) == source
 
 
+def test_receives_inside_f_strings() -> None:
+    # Python 3.11's tokenize gives an f-string as one token; 3.12's splits it.
+    source = 'async def f(ch):\n    print(f"{<-ch}  {x!r:>{w}}" ,  f"{ {1:2}[1] }")\n'
+    expected = 'async def f(ch):\n    print(f"{<-ch}  {x!r:>{w}}", f"{ {1:2}[1] }")\n'
+    assert assert_formats_safely(source, black.Mode()) == expected
+
+
 def test_syntax_errors_are_refused() -> None:
     with pytest.raises(FormatError, match="cannot parse"):
         format_source("x = (\n")
