@@ -235,9 +235,12 @@ class _Rewriter:
         whole literal becomes a plain string of the same width (black leaves
         its text alone) and is written back as it was.
         """
+        taken = [(begin, end) for begin, end, _, _ in self.edits]
         for tok in _tokens(self.source):
             if tok.type != tokenize.STRING or "<-" not in tok.string:
                 continue
+            if any(b <= self.offset(tok.start) < e for b, e in taken):
+                continue  # inside a select case's header, formatted on its own
             prefix = tok.string[: len(tok.string) - len(tok.string.lstrip("bBfFrRuU"))]
             if "f" not in prefix.lower():
                 continue

@@ -250,7 +250,7 @@ def _expr(rng: random.Random, depth: int = 0) -> list[str]:
         return ["(", *_expr(rng, depth + 1), ")"]
     if pick == 7:
         return ["-", "<-", rng.choice(NAMES)]
-    return ['"text"']
+    return [rng.choice(['"text"', 'f"{<-ch}!"', "f'{x} {<-out!r:>4}'"])]
 
 
 def _fix_if(tokens: list[str]) -> list[str]:
