@@ -1,4 +1,4 @@
-"""The ``gopy`` command: ``run``, ``translate``, ``check`` and the console (``repl``, ``-i``).
+"""The ``gopy`` command: ``run``, ``translate``, ``check``, ``fmt`` and the console (``repl``, ``-i``).
 
 ``run`` parses its own arguments (everything after the file or module goes to
 the program untouched) and is kept free of argparse to start fast.
@@ -23,6 +23,8 @@ usage: gopy run FILE.gopy [ARGS...]          run a program (main mode)
        gopy check --types FILE_OR_DIR...     type-check with mypy, at .gopy positions
        gopy [repl]                           the interactive console
        gopy -i FILE.gopy [ARGS...]           run a program, then the console with its names
+       gopy fmt [--check] [--diff] FILE_OR_DIR...
+                                             format in black's style
        gopy --version
 """
 
@@ -226,6 +228,10 @@ def main(argv: list[str] | None = None) -> int:
             return _translate(rest)
         if command == "check":
             return _check(rest)
+        if command == "fmt":
+            from gopy import _fmt_command
+
+            return _fmt_command.main(rest)
         if command in ("-h", "--help", "help"):
             print(USAGE, end="")
             return 0
