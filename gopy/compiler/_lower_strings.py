@@ -39,7 +39,7 @@ class StringLowering(LoweringBase):
             while s[q] not in "'\"":
                 q += 1
             prefix = s[:q].lower()
-            if "f" in prefix:
+            if "f" in prefix or "t" in prefix:
                 return self._fstring_group(toks)
             b = "b" in prefix
             if is_bytes is None:
