@@ -171,18 +171,21 @@ class _Finisher:
 
     def wrap_defers(self) -> None:
         """Wrap the body of each function that defers, once (its docstring stays first)."""
-        for function, pos in self.defers.values():
+        for function, _ in self.defers.values():
             body = function.body
             head = body[:1] if is_docstring(body[0]) else []
+            # Its exit runs the deferred calls when the function returns: a traceback
+            # through it names the function (its header line), not one defer. (From
+            # 3.13 on CPython places the exit at the context expression, so it too
+            # carries the function's position.)
+            pos = pos_of(function)
             target = name(DEFERS, ast.Store(), pos)
             item = ast.withitem(runtime_call("Defers", [], pos), target)
             if isinstance(function, ast.AsyncFunctionDef):
                 wrapper: ast.stmt = ast.AsyncWith([item], body[len(head) :], None)
             else:
                 wrapper = ast.With([item], body[len(head) :], None)
-            # Its exit runs the deferred calls when the function returns: a traceback
-            # through it names the function (its header line), not one defer.
-            function.body = [*head, at(wrapper, pos_of(function))]
+            function.body = [*head, at(wrapper, pos)]
 
     def wrap_program(self) -> Pos:
         """Main mode: move the top level into ``async def _main_module()``."""

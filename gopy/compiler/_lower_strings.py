@@ -142,13 +142,12 @@ class StringLowering(LoweringBase):
             field = self._fstring_field_error(exc, lineno)
             if field is not None:
                 raise field from None
-            if exc.lineno == 2 and exc.offset:
-                col = exc.offset - 1
-                if shift:
-                    col = shift + len(text[:col].encode("utf-8"))
-            else:
-                lineno, col = first.lineno, first.col_offset
-            raise src.error(exc.msg, lineno, col) from None
+            pad = first.col_offset - shift
+            where = self._unwrap(exc.lineno, exc.offset, first.lineno, start, pad, last.end_lineno)
+            if where is None:
+                raise src.error(exc.msg, first.lineno, first.col_offset) from None
+            end = self._unwrap(exc.end_lineno, exc.end_offset, first.lineno, start, pad, last.end_lineno)
+            raise src.error(exc.msg, *where, *(end or (None, None))) from None
         for w in caught:
             warnings.warn_explicit(w.message, w.category, src.filename, first.lineno)
         if shift:
@@ -164,6 +163,22 @@ class StringLowering(LoweringBase):
         if arrows:
             expr = ReceiveRestorer(arrows, self.go.recv_expr).visit(expr)  # type: ignore[attr-defined]
         return expr
+
+    def _unwrap(
+        self, line: int | None, offset: int | None, first: int, start: int, pad: int, last: int
+    ) -> tuple[int, int] | None:
+        """The source (line, byte column) of a position in the wrapped group text."""
+        if not line or not offset or line < 2 or line - 2 > last - first:
+            return None
+        lineno = first + line - 2
+        col = offset - 1
+        if line == 2:
+            if col < pad:
+                return None
+            col = start + col - pad
+        if col > len(self.source.line(lineno)):
+            return None
+        return lineno, self.source.byte_col(lineno, col)
 
     def _fstring_field_error(self, exc: SyntaxError, lineno: int) -> GopySyntaxError | None:
         """An error inside a replacement field, placed in the source line.
