@@ -273,7 +273,7 @@ GO_SNIPPETS: dict[str, tuple[str, str]] = {
         "_selected = await gopy.select(gopy.recv_case(c), gopy.recv_case(c), gopy.recv_case(c))\n"
         "if _selected.index == 0:\n    a, b = (_selected.value, _selected.ok)\n    pass\n"
         "elif _selected.index == 1:\n    d, e = (_selected.value, _selected.ok)\n    pass\n"
-        "elif _selected.index == 2:\n    self.x = _selected.value\n    pass",
+        "else:\n    self.x = _selected.value\n    pass",
     ),
     "short_decl": ("x := 1\na, b := 1, 2\nc, d := f()\n", "x = 1\na, b = (1, 2)\nc, d = f()"),
     "walrus_keeps_python_meaning": ("if (y := f()):\n    print(y)\n", "if (y := f()):\n    print(y)"),
@@ -322,9 +322,10 @@ GO_SNIPPETS: dict[str, tuple[str, str]] = {
     "nested_select": (
         "select:\n    case v := <-a:\n        select:\n            case <-b:\n                pass\n            default:\n"
         "                x = [y for y in v]\n",
-        "_selected = await gopy.select(gopy.recv_case(a))\nif _selected.index == 0:\n    v = _selected.value\n"
-        "    _selected = await gopy.select(gopy.recv_case(b), default=True)\n    if _selected.index == 0:\n"
-        "        pass\n    else:\n        x = [y for y in v]",
+        # (one case and no default: the chain is just that case)
+        "_selected = await gopy.select(gopy.recv_case(a))\nv = _selected.value\n"
+        "_selected = await gopy.select(gopy.recv_case(b), default=True)\nif _selected.index == 0:\n"
+        "    pass\nelse:\n    x = [y for y in v]",
     ),
     "go_syntax_in_match_try_star_and_decorators": (
         "match x:\n    case 1:\n        ch <- 1\n        go f()\ntry:\n    v := <-ch\nexcept* E:\n    ch <- 2\n"
@@ -349,8 +350,7 @@ GO_SNIPPETS: dict[str, tuple[str, str]] = {
     ),
     "case_and_match_names_in_select_arms": (
         "select:\n    case match := <-ch:\n        case = match\n",
-        "_selected = await gopy.select(gopy.recv_case(ch))\nif _selected.index == 0:\n    match = _selected.value\n"
-        "    case = match",
+        "_selected = await gopy.select(gopy.recv_case(ch))\nmatch = _selected.value\ncase = match",
     ),
 }
 
