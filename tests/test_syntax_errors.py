@@ -75,8 +75,9 @@ CASES = [
     ("\nx = 0x1_\n", "invalid hexadecimal literal", 2, 8),
     ("\nx = 5 × 3\n", "invalid character '×' (U+00D7)", 2, 7),
     ("\nx = $\n", "invalid character '$' (U+0024)", 2, 5),
-    ("\nx = \\ y\n", "unexpected character after line continuation character", 2, 5),
-    ("\nf'{}'\n", {(3, 11): ("f-string: empty expression not allowed", 2, 1),
+    ("\nx = \\ y\n", "unexpected character after line continuation character", 2, 6),
+    # CPython 3.11 reports an error of the f-string itself at the token after it
+    ("\nf'{}'\n", {(3, 11): ("f-string: empty expression not allowed", 2, 6),
                     (3, 12): ("f-string: valid expression required before '}'", 2, 4)}),
     # an error inside a replacement field points into the field (CPython 3.11 points into
     # "(a b)"; from 3.12 on CPython itself reports the field's place, without "f-string: ")

@@ -17,10 +17,7 @@ __all__ = ["DefinitionLowering", "TypeParams"]
 
 
 class TypeParams(list):
-    """The lowered ``[T, *Ts, **P]`` of a definition, with the tokens errors point at."""
-
-    bracket: Tok
-    first_default: tuple | None  # (name token, '=' token, default) of the first default
+    """The lowered ``[T, *Ts, **P]`` of a definition."""
 
 
 class DefinitionLowering(LoweringBase):
@@ -67,19 +64,39 @@ class DefinitionLowering(LoweringBase):
         return self.node(ast.TypeAlias, c[0], c[-1], name, params, c[-1])
 
     def _take_type_params(self, c: list, what: str) -> list:
-        """Remove the type parameters (if any) from ``c``; check them against the interpreter."""
+        """Remove the type parameters (if any) from ``c``."""
         if len(c) < 3 or c[2].__class__ is not TypeParams:
             return []
-        params = c.pop(2)
+        return c.pop(2)
+
+    def def_type_params(self, c: list) -> TypeParams:
+        return self._type_params(c, "def")
+
+    def class_type_params(self, c: list) -> TypeParams:
+        return self._type_params(c, "class")
+
+    def alias_type_params(self, c: list) -> TypeParams:
+        return self._type_params(c, "type")
+
+    def _type_params(self, c: list, what: str) -> TypeParams:
+        """``[T, *Ts, **P]``, checked against the interpreter as soon as it is read (as
+        CPython's parser rejects it there, before the definition's body)."""
+        params = TypeParams(p for p in c[1:-1] if p.__class__ is not Tok)
         if not PEP695:
             if what == "def":
-                raise self.error_at("expected '('", params.bracket)
-            raise self.error_at("invalid syntax", params.bracket)
-        if params.first_default is not None and not PEP696:
-            name, eq, default = params.first_default
+                raise self.error_at("expected '('", c[0])
+            raise self.error_at("invalid syntax", c[0])
+        defaults = self.__dict__.get("_defaults")
+        first = (
+            next((defaults[id(p)] for p in params if id(p) in defaults), None)
+            if defaults
+            else None
+        )
+        if first is not None:  # a default before Python 3.13
+            name, eq, default, plain = first
             if what == "def":
-                raise self.error_at("expected '('", params.bracket)
-            if what == "class":
+                raise self.error_at("expected '('", c[0])
+            if what == "class" or not plain:
                 raise self.error_at("invalid syntax", eq)
             end = self.span(default, default)
             raise self.source.error(
@@ -88,17 +105,6 @@ class DefinitionLowering(LoweringBase):
                 name.col_offset,
                 end[2],
                 end[3],
-            )
-        return params
-
-    def type_params(self, c: list) -> TypeParams:
-        params = TypeParams(p for p in c[1:-1] if p.__class__ is not Tok)
-        params.bracket = c[0]
-        params.first_default = None
-        defaults = self.__dict__.get("_defaults")
-        if defaults:
-            params.first_default = next(
-                (defaults[id(p)] for p in params if id(p) in defaults), None
             )
         return params
 
@@ -126,5 +132,6 @@ class DefinitionLowering(LoweringBase):
         node = self.node(getattr(ast, cls), c[0], c[-1], *fields)
         if default is not None and not PEP696:
             # where the interpreter's error points (raised by the definition)
-            self.__dict__.setdefault("_defaults", {})[id(node)] = (name, c[-2], default)
+            plain = cls == "TypeVar" and len(c) == 3  # `T = x`, no bound
+            self.__dict__.setdefault("_defaults", {})[id(node)] = (name, c[-2], default, plain)
         return node

@@ -28,6 +28,17 @@ class ReceiveRestorer(ast.NodeTransformer):
         self.arrows = arrows
         self.recv_expr = recv_expr
 
+    def visit_Interpolation(self, node: ast.AST) -> ast.AST:
+        """A t-string interpolation keeps its expression's text: ``<-ch``, not ``~~ch``."""
+        self.generic_visit(node)
+        text = node.str  # type: ignore[attr-defined]
+        if "~~" in text and any(
+            (node.lineno, node.col_offset) <= arrow <= (node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
+            for arrow in self.arrows
+        ):
+            node.str = text.replace("~~", "<-")  # type: ignore[attr-defined]
+        return node
+
     def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.expr:
         self.generic_visit(node)
         inner = node.operand

@@ -16,7 +16,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from gopy.compiler._versions import PEP758
+from gopy.compiler._versions import PEP758, PEP810
 from gopy.compiler._lower_definitions import DefinitionLowering
 from gopy.compiler._lower_expressions import ExprLowering
 from gopy.compiler._lower_go_constructs import GoLowering, SelectArm
@@ -202,7 +202,10 @@ class Lowerer(ExprLowering, MatchLowering, DefinitionLowering):
             node = self.node(ast.Import, c[0], c[-1], c[2::2])
             node.is_lazy = 1
             return node
-        return self.node(ast.Import, c[0], c[-1], c[1::2])
+        node = self.node(ast.Import, c[0], c[-1], c[1::2])
+        if PEP810:
+            node.is_lazy = 0
+        return node
 
     def dotted_name(self, c: list) -> tuple[str, Tok, Tok]:
         return ".".join([t.value for t in c[::2]]), c[0], c[-1]
@@ -222,7 +225,10 @@ class Lowerer(ExprLowering, MatchLowering, DefinitionLowering):
             return node
         level, module = c[1]
         names, last = c[3]
-        return self.node(ast.ImportFrom, c[0], last, module, names, level)
+        node = self.node(ast.ImportFrom, c[0], last, module, names, level)
+        if PEP810:
+            node.is_lazy = 0  # (3.15's parser sets it on every import)
+        return node
 
     def import_module(self, c: list) -> tuple[int, str | None]:
         if len(c) == 2:

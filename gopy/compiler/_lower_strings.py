@@ -18,6 +18,7 @@ from gopy.compiler._lower_fstrings import ReceiveRestorer, receive_arrows
 from gopy.compiler._lower_base import LoweringBase
 from gopy.compiler._lower_go_nodes import PRELUDE
 from gopy.compiler._lalr_parser import Tok
+from gopy.compiler._versions import PEP701
 
 __all__ = ["StringLowering"]
 
@@ -142,6 +143,10 @@ class StringLowering(LoweringBase):
             field = self._fstring_field_error(exc, lineno)
             if field is not None:
                 raise field from None
+            if not PEP701 and exc.msg.startswith("f-string"):
+                # Python 3.11 parses the f-string when its group ends: the error is
+                # reported at the parser's next token.
+                raise src.error(exc.msg, *self._after(last)) from None
             pad = first.col_offset - shift
             where = self._unwrap(exc.lineno, exc.offset, first.lineno, start, pad, last.end_lineno)
             if where is None:
@@ -163,6 +168,18 @@ class StringLowering(LoweringBase):
         if arrows:
             expr = ReceiveRestorer(arrows, self.go.recv_expr).visit(expr)  # type: ignore[attr-defined]
         return expr
+
+    def _after(self, last: Tok) -> tuple[int, int]:
+        """Where the token after ``last`` starts (on its line: the line's end if none)."""
+        line = self.source.line(last.end_lineno).rstrip("\n")
+        col = self.char_col(last.end_lineno, last.end_col_offset)
+        rest = line[col:]
+        stripped = rest.lstrip(" \t\f")
+        if not stripped or stripped[0] == "#" or stripped[0] == "\\":
+            col = len(line)
+        else:
+            col += len(rest) - len(stripped)
+        return last.end_lineno, self.source.byte_col(last.end_lineno, col)
 
     def _unwrap(
         self, line: int | None, offset: int | None, first: int, start: int, pad: int, last: int

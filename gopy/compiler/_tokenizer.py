@@ -398,7 +398,10 @@ class Tokenizer:
         if c == "\\":
             if pos + 1 == len(self.text):  # the last line's implicit newline follows
                 raise self.error("unexpected EOF while parsing", lineno, col + 1)
-            raise self.error("unexpected character after line continuation character", lineno, col)
+            # (CPython reports the character after the backslash)
+            raise self.error(
+                "unexpected character after line continuation character", lineno, col + 1
+            )
         if c.isprintable():
             raise self.error(f"invalid character '{c}' (U+{ord(c):04X})", lineno, col)
         raise self.error(f"invalid non-printable character U+{ord(c):04X}", lineno, col)
