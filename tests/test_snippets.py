@@ -348,6 +348,13 @@ GO_SNIPPETS: dict[str, tuple[str, str]] = {
            if sys.version_info < (3, 12) else
            "s = f'{await gopy.recv(await gopy.recv(cc))!r:>10} {x:<-5} {'<-'} {a << -b} {~~y} {await gopy.recv(~z)}'"),
     ),
+    # Go allows the receive of a case in parentheses (test/chan/select3.go)
+    "select_parenthesised_receive": (
+        "select:\n    case v := (<-a):\n        pass\n    case w = (<-b):\n        pass\n",
+        "_selected = await gopy.select(gopy.recv_case(a), gopy.recv_case(b))\n"
+        "if _selected.index == 0:\n    v = _selected.value\n    pass\nelse:\n    w = _selected.value\n    pass",
+    ),
+    "select_with_an_indented_pass": ("select:\n    pass\n", "await gopy.select()"),
     "case_and_match_names_in_select_arms": (
         "select:\n    case match := <-ch:\n        case = match\n",
         "_selected = await gopy.select(gopy.recv_case(ch))\nmatch = _selected.value\ncase = match",

@@ -117,6 +117,15 @@ CASES = [
     ("\nx ::= 1\n", "invalid syntax", 2, 4),
     ("\ntry:\n    pass\nexcept E:\n    pass\nexcept* C:\n    pass\n", "cannot have both 'except' and 'except*' on the same 'try'", 6, 1),
     ("\ntry:\n    pass\nexcept* C:\n    pass\nexcept D:\n    pass\n", "cannot have both 'except' and 'except*' on the same 'try'", 6, 1),
+    # ---- Go syntax that gopy does not have, and arms without a body
+    ("\nasync def f():\n    select:\n        case ch <- 1:\n        default:\n            pass\n",
+     "expected an indented block after 'case' statement on line 4", 5, 9),
+    ("\nasync def f():\n    select:\n        case <-a:\n        case <-b:\n            pass\n",
+     "expected an indented block after 'case' statement on line 4", 5, 9),
+    ("\ndef f(out: chan<- int): pass\n",
+     "Go's send-only channel type 'chan<- T' is not gopy syntax: annotate it as chan[T]", 2, 12),
+    ("\ndef f(inp: <-chan int): pass\n",
+     "Go's receive-only channel type '<-chan T' is not gopy syntax: annotate it as chan[T]", 2, 12),
     # ---- syntax newer than the interpreter: its own error (None: valid from that version on)
     ("\ndef f[T](x): pass\n", {(3, 11): ("expected '('", 2, 6), (3, 12): None}),
     ("\nclass C[T]: pass\n", {(3, 11): ("invalid syntax", 2, 8), (3, 12): None}),
@@ -430,3 +439,46 @@ def test_char_col_of_token_boundaries() -> None:
     lowerer = Lowerer(SourceText(line), "exec")
     for char_col in range(len(line)):
         assert lowerer.char_col(1, len(line[:char_col].encode())) == char_col
+
+
+# ---- source that does not decode, as CPython reports it
+
+
+@pytest.mark.parametrize(
+    ("source", "msg", "line", "offset"),
+    [
+        (
+            b"x = 1\ny = 'a\xffb'\n",
+            "(unicode error) 'utf-8' codec can't decode byte 0xff in position 6: invalid start byte",
+            2,
+            7,
+        ),
+        (
+            b"\xef\xbb\xbfx = '\xff'\n",
+            "(unicode error) 'utf-8' codec can't decode byte 0xff in position 5: invalid start byte",
+            1,
+            6,
+        ),
+        (b"\xef\xbb\xbf# -*- coding: latin-1 -*-\nx = 1\n", "encoding problem: iso-8859-1 with BOM", 1, 1),
+        (b"# coding: foobar\nx = 1\n", "unknown encoding: foobar", 1, 1),
+    ],
+)
+def test_undecodable_source(source: bytes, msg: str, line: int, offset: int) -> None:
+    with pytest.raises(SyntaxError) as cpython:
+        compile(source, "bad.gopy", "exec")
+    with pytest.raises(GopySyntaxError) as info:
+        gopy.parse(source, "bad.gopy")
+    err = info.value
+    assert (err.msg, err.lineno, err.offset) == (msg, line, offset)
+    # CPython's message (its position of a bad byte is the string token's, and a
+    # BOM conflict has line 0: gopy reports the byte's own line and column)
+    assert err.msg == cpython.value.msg.replace("position 1:", "position 6:").replace("position 0:", "position 5:")
+
+
+def test_lone_surrogate_in_a_str_source_is_cpythons_error() -> None:
+    for src in ("x = '\ud800'\n", "\ud800 = 1\n"):
+        with pytest.raises(UnicodeEncodeError) as cpython:
+            compile(src, "f", "exec")
+        with pytest.raises(UnicodeEncodeError) as got:
+            gopy.parse(src, "f.gopy")
+        assert str(got.value) == str(cpython.value)

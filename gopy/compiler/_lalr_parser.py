@@ -168,6 +168,19 @@ def syntax_error(
         fstring_error = _fstring_error(prev.value)
         if fstring_error is not None:
             return at_token(fstring_error)
+    if tt in ("CASE", "DEFAULT") and "INDENT" in expected:  # an arm without a body
+        return source.error(_expected_block(tokens, index), tok.lineno, tok.col_offset)
+    if prev is not None and prev.type == "NAME" and prev.value == "chan":
+        if tt == lit["<-"]:
+            return at_token(
+                "Go's send-only channel type 'chan<- T' is not gopy syntax: annotate it as chan[T]",
+                prev,
+            )
+        if index >= 2 and tokens[index - 2].type == lit["<-"] and tt == "NAME":
+            return at_token(
+                "Go's receive-only channel type '<-chan T' is not gopy syntax: annotate it as chan[T]",
+                tokens[index - 2],
+            )
     if tt == "CASE":
         return at_token("'case' outside 'select'")
     head = _line_head(tokens, index)

@@ -394,7 +394,8 @@ class Lowerer(ExprLowering, MatchLowering, DefinitionLowering):
         return self.go.select_stmt(arms, self.span(c[0], arms[-1].body[-1]))
 
     def select_empty(self, c: list) -> list[ast.stmt]:
-        return self.go.select_stmt([], self.span(c[0], c[2]))
+        word = next(t for t in c[2:] if t.value == "pass")  # select: pass, or pass indented
+        return self.go.select_stmt([], self.span(c[0], word))
 
     def select_recv(self, c: list) -> SelectArm:
         body = c[-1]
