@@ -79,7 +79,9 @@ def _decode_error(source: bytes, exc: Exception, filename: str) -> GopySyntaxErr
         lines = source[3:].split(b"\n", 2)[:2]
         cookie = next((m for m in map(_COOKIE.match, lines) if m), None)
         if cookie is not None:
-            msg = f"encoding problem: {_normal_encoding(cookie.group(1).decode('latin-1'))} with BOM"
+            msg = (
+                f"encoding problem: {_normal_encoding(cookie.group(1).decode('latin-1'))} with BOM"
+            )
     return GopySyntaxError(msg, filename, 1, 1, None)
 
 

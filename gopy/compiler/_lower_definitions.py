@@ -88,9 +88,7 @@ class DefinitionLowering(LoweringBase):
             raise self.error_at("invalid syntax", c[0])
         defaults = self.__dict__.get("_defaults")
         first = (
-            next((defaults[id(p)] for p in params if id(p) in defaults), None)
-            if defaults
-            else None
+            next((defaults[id(p)] for p in params if id(p) in defaults), None) if defaults else None
         )
         if first is not None:  # a default before Python 3.13
             name, eq, default, plain = first

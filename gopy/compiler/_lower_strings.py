@@ -151,7 +151,9 @@ class StringLowering(LoweringBase):
             where = self._unwrap(exc.lineno, exc.offset, first.lineno, start, pad, last.end_lineno)
             if where is None:
                 raise src.error(exc.msg, first.lineno, first.col_offset) from None
-            end = self._unwrap(exc.end_lineno, exc.end_offset, first.lineno, start, pad, last.end_lineno)
+            end = self._unwrap(
+                exc.end_lineno, exc.end_offset, first.lineno, start, pad, last.end_lineno
+            )
             raise src.error(exc.msg, *where, *(end or (None, None))) from None
         for w in caught:
             warnings.warn_explicit(w.message, w.category, src.filename, first.lineno)

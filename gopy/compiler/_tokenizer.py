@@ -432,7 +432,9 @@ class Tokenizer:
         )
         raise self.error(f"unterminated {what} (detected at line {detected})", lineno, bcol(pos))
 
-    def _fstring_end(self, pos: int, lineno: int, line_start: int, bcol: Callable[[int], int]) -> int:
+    def _fstring_end(
+        self, pos: int, lineno: int, line_start: int, bcol: Callable[[int], int]
+    ) -> int:
         """Where the PEP 701 f-string (or t-string) at ``pos`` ends; CPython's error if it doesn't."""
         try:
             return scan_fstring(self.text, pos)
