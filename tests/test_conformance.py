@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import glob
 import os
+import sys
 import sysconfig
 import warnings
 
@@ -74,3 +75,47 @@ def test_shipped_tables_are_plain_data() -> None:
     fmt, data = pickle.loads(resources.files("gopy.compiler").joinpath("_lalr_tables.pickle").read_bytes())
     assert fmt == _tables._FORMAT
     assert _tables.Tables(*data) == _tables.load_tables()
+
+
+# ---- the syntax each Python version added (tests/pep_corpus), on this interpreter
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "pyodide"))
+import corpus  # noqa: E402  (tests/pyodide/corpus.py: shared with the Pyodide runs)
+
+CORPUS = os.path.join(os.path.dirname(__file__), "pep_corpus")
+SNIPPETS = corpus.snippets(CORPUS)
+GOPY_SNIPPETS = corpus.snippets(CORPUS, ".gopy")
+
+
+# Where gopy deliberately differs from an interpreter (the exact difference is asserted).
+KNOWN_DIFFERENCES = {
+    # CPython 3.11 reports an error inside a replacement field at its offset in the
+    # field's own text, "(lambda)"; gopy places it in the source line, at the ':'.
+    ((3, 11), "pep701_fstrings.py#8"): "pep701_fstrings.py#8: expected ('SyntaxError', "
+    "'f-string: invalid syntax', 1, 8), got ('SyntaxError', 'f-string: invalid syntax', 1, 14)",
+}
+
+
+@pytest.mark.parametrize(("name", "src"), SNIPPETS, ids=[name for name, _ in SNIPPETS])
+def test_pep_snippet(name: str, src: str) -> None:
+    """The same tree as ast.parse, or (syntax newer than this Python) the same error."""
+    known = KNOWN_DIFFERENCES.get((sys.version_info[:2], name))
+    assert corpus.check(gopy.parse, src, name) == known
+
+
+@pytest.mark.parametrize(("name", "src"), GOPY_SNIPPETS, ids=[name for name, _ in GOPY_SNIPPETS])
+def test_gopy_inside_new_syntax(name: str, src: str) -> None:
+    if sys.version_info[:2] >= corpus.since(src):
+        assert corpus.compiles_without_warnings(gopy.parse, src, name, "exec") is None
+    else:
+        with pytest.raises(SyntaxError):
+            gopy.parse(src, name)
+
+
+def test_golden_programs_compile_without_warnings() -> None:
+    """No generated code warns (3.14's PEP 765: no return/break/continue leaves a finally)."""
+    golden = os.path.join(os.path.dirname(__file__), "golden")
+    cases = corpus.golden_sources(golden)
+    assert len(cases) > 10
+    problems = [p for name, src, mode in cases if (p := corpus.compiles_without_warnings(gopy.parse, src, name, mode))]
+    assert problems == []

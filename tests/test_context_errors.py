@@ -19,36 +19,22 @@ DEFER_OUTSIDE = "'defer' outside function"
 
 # (source, mode, message, line, offset, end_offset)
 CASES = [
-    # channel operations outside an async def
-    ("\ndef f(ch):\n    x = <-ch\n", "exec", RECV, 3, 9, 11),
-    ("\ndef f(ch):\n    ch <- 1\n", "exec", SEND, 3, 8, 10),
-    ("\ndef f(ch):\n    v, ok := <-ch\n", "exec", RECV, 3, 14, 16),
-    ("\ndef f(ch):\n    v, ok = <-ch\n", "exec", RECV, 3, 13, 15),
-    ("\ndef f(a):\n    select:\n        case <-a:\n            pass\n", "exec", SELECT, 3, 5, 11),
+    # channel operations where they can neither await nor block: a module-mode top
+    # level, a class body there or in an async def (in a plain def they block)
+    ("\ns = 'é€'; x = <-ch\n", "exec", RECV, 2, 15, 17),
+    ("\nx = f\"é{1}{x!r:>{<-ch}}\"\n", "exec", RECV, 2, 18, 20),
+    ("\nx = (f'a'\n     f\"\"\"\n{ <-ch }\"\"\")\n", "exec", RECV, 4, 3, 5),
+    ("\nmatch x:\n    case 1:\n        ch <- 1\n", "exec", SEND, 4, 12, 14),
     ("\nx = <-ch\n", "exec", RECV, 2, 5, 7),
     ("\nch <- 1\n", "exec", SEND, 2, 4, 6),
     ("\nselect:\n    case <-a:\n        pass\n", "exec", SELECT, 2, 1, 7),
     ("\nfor x := range [<-ch]:\n    pass\n", "exec", RECV, 2, 17, 19),
-    ("\nasync def f(ch):\n    g = lambda: <-ch\n", "exec", RECV, 3, 17, 19),
-    ("\nasync def f(ch):\n    def g():\n        ch <- 1\n", "exec", SEND, 4, 12, 14),
     ("\nasync def f(ch):\n    class C:\n        x = <-ch\n", "exec", RECV, 4, 13, 15),
-    ("\nasync def f(ch):\n    return lambda: [<-ch for _ in x]\n", "exec", RECV, 3, 21, 23),
-    ("\ndef f(ch):\n    async def g(x=<-ch):\n        pass\n", "exec", RECV, 3, 19, 21),
-    ("\ndef f(ch):\n    return [v async for v in g() if <-ch]\n", "exec", RECV, 3, 37, 39),
     ("\nclass C:\n    x = <-ch\n", "main", RECV, 3, 9, 11),
-    ("\ndef f(ch):\n    ch <- <-ch\n", "exec", SEND, 3, 8, 10),
-    ("\ndef f(ch):\n    s = 'é€'; x = <-ch\n", "exec", RECV, 3, 19, 21),
     # receives inside f-string replacement fields
-    ("\ndef f(ch):\n    return f\"{<-ch}\"\n", "exec", RECV, 3, 15, 17),
-    ("\ndef f(ch):\n    return f\"é{1}{x!r:>{<-ch}}\"\n", "exec", RECV, 3, 25, 27),
-    ("\ndef f(ch):\n    return (f'a'\n            f\"\"\"\n{ <-ch }\"\"\")\n", "exec", RECV, 5, 3, 5),
     ("\nx = f'{<-ch}'\n", "exec", RECV, 2, 8, 10),
     ("\nclass C:\n    x = f'{<-ch}'\n", "main", RECV, 3, 12, 14),
-    ("\nasync def f(ch):\n    return lambda: f'{<-ch}'\n", "exec", RECV, 3, 23, 25),
     # Go syntax inside match and except* bodies, decorators
-    ("\ndef f(ch):\n    match x:\n        case 1:\n            ch <- 1\n", "exec", SEND, 5, 16, 18),
-    ("\ndef f(ch):\n    try:\n        pass\n    except* E:\n        v := <-ch\n", "exec", RECV, 6, 14, 16),
-    ("\ndef f(ch):\n    @deco(<-ch)\n    def g(): pass\n", "exec", RECV, 3, 11, 13),
     # defer
     ("\ndefer f()\n", "exec", DEFER_OUTSIDE, 2, 1, 6),
     ("\ndefer f()\n", "main", DEFER_OUTSIDE, 2, 1, 6),
@@ -133,11 +119,49 @@ def test_error_position(source, mode, message, line, offset, end_offset) -> None
 
 
 def test_caret_is_drawn_under_the_operator() -> None:
-    source = "\ndef f(ch):\n    total = <-ch + 1\n"
+    source = "\nif x:\n    total = <-ch + 1\n"
     with pytest.raises(gopy.GopySyntaxError) as info:
         gopy.parse(source, "prog.gopy")
     report = "".join(traceback.format_exception_only(info.value))
     assert report.splitlines()[-3:-1] == ["    total = <-ch + 1", "            ^^"]
+
+
+# In a plain def or lambda (also inside an async def) channel operations lower to
+# the blocking API (docs/language.md section 9): these compile, with no await.
+PLAIN_FUNCTION_SOURCES = [
+    "\ndef f(ch):\n    x = <-ch\n",
+    "\ndef f(ch):\n    ch <- 1\n",
+    "\ndef f(ch):\n    v, ok := <-ch\n",
+    "\ndef f(ch):\n    v, ok = <-ch\n",
+    "\ndef f(a):\n    select:\n        case <-a:\n            pass\n",
+    "\nasync def f(ch):\n    g = lambda: <-ch\n",
+    "\nasync def f(ch):\n    def g():\n        ch <- 1\n",
+    "\nasync def f(ch):\n    return lambda: [<-ch for _ in x]\n",
+    "\ndef f(ch):\n    async def g(x=<-ch):\n        pass\n",
+    "\ndef f(ch):\n    return [v async for v in g() if <-ch]\n",
+    "\ndef f(ch):\n    ch <- <-ch\n",
+    "\ndef f(ch):\n    s = 'é€'; x = <-ch\n",
+    "\ndef f(ch):\n    return f\"{<-ch}\"\n",
+    "\ndef f(ch):\n    return f\"é{1}{x!r:>{<-ch}}\"\n",
+    "\ndef f(ch):\n    return (f'a'\n            f\"\"\"\n{ <-ch }\"\"\")\n",
+    "\nasync def f(ch):\n    return lambda: f'{<-ch}'\n",
+    "\ndef f(ch):\n    match x:\n        case 1:\n            ch <- 1\n",
+    "\ndef f(ch):\n    try:\n        pass\n    except* E:\n        v := <-ch\n",
+    "\ndef f(ch):\n    @deco(<-ch)\n    def g(): pass\n",
+]
+
+
+@pytest.mark.parametrize("source", PLAIN_FUNCTION_SOURCES)
+def test_channel_operations_in_a_plain_function_block(source: str) -> None:
+    out = gopy.translate(source, "prog.gopy", mode="exec")
+    assert "_blocking(" in out
+    assert "await gopy." not in out
+
+
+def test_caret_line_names_the_operation() -> None:
+    with pytest.raises(gopy.GopySyntaxError) as info:
+        gopy.parse("\nif x:\n    total = <-ch + 1\n", "prog.gopy")
+    report = "".join(traceback.format_exception_only(info.value))
     assert report.splitlines()[-1].endswith(f"SyntaxError: {RECV}")
 
 

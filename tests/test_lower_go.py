@@ -236,19 +236,19 @@ def test_receive_in_async_comprehension_is_allowed() -> None:
 @pytest.mark.parametrize(
     "src, message, line, col",
     [
-        ("def f(ch):\n    __recv__(ch)\n", "channel receive", 2, 5),
-        ("def f(ch):\n    __send__(ch, 1)\n", "channel send", 2, 5),
+        # module mode: the top level runs at import time, not in a function
         ("x = __recv__(ch)\n", "channel receive", 1, 5),
-        ("async def f(ch):\n    g = lambda: __recv__(ch)\n", "channel receive", 2, 17),
-        ("async def f(ch):\n    def g():\n        __recv__(ch)\n", "channel receive", 3, 9),
-        ("async def f(ch):\n    class C:\n        x = __recv__(ch)\n", "channel receive", 3, 13),
-        ("def f(ch):\n    v, ok = __recv_ok__(ch)\n", "channel receive", 2, 13),
+        ("__send__(ch, 1)\n", "channel send", 1, 1),
+        ("x = [__recv__(c) for c in cs]\n", "channel receive", 1, 6),
         (
-            "def f(ch):\n    with __select__:\n        with __recv_case__(ch): pass\n",
+            "with __select__:\n    with __recv_case__(ch): pass\n",
             "'select'",
-            2,
-            5,
+            1,
+            1,
         ),
+        # a class body runs where the class statement runs
+        ("class C:\n    x = __recv__(ch)\n", "channel receive", 2, 9),
+        ("async def f(ch):\n    class C:\n        x = __recv__(ch)\n", "channel receive", 3, 13),
     ],
 )
 def test_channel_operation_outside_async_function(src, message, line, col) -> None:
@@ -258,15 +258,44 @@ def test_channel_operation_outside_async_function(src, message, line, col) -> No
 
 
 def test_first_error_in_source_order_is_reported() -> None:
-    err = error("def f(ch):\n    __send__(ch, __recv__(ch))\n")
-    assert (err.msg.split()[1], err.offset) == ("send", 5)
+    err = error("__send__(ch, __recv__(ch))\n")
+    assert (err.msg.split()[1], err.offset) == ("send", 1)
 
 
 def test_default_argument_runs_in_the_enclosing_scope() -> None:
-    # The default of a function defined in an async def is evaluated there.
-    translate("async def f(ch):\n    def g(x=__recv__(ch)):\n        return x\n")
-    err = error("def f(ch):\n    async def g(x=__recv__(ch)):\n        return x\n")
-    assert err.lineno == 2
+    # The default of a function defined in an async def is evaluated there (awaited);
+    # that of an async def defined in a plain def blocks; at module level it is an error.
+    out = translate("async def f(ch):\n    def g(x=__recv__(ch)):\n        return x\n")
+    assert "def g(x=await gopy.recv(ch))" in out
+    out = translate("def f(ch):\n    async def g(x=__recv__(ch)):\n        return x\n")
+    assert "async def g(x=gopy.recv_blocking(ch))" in out
+    err = error("async def g(x=__recv__(ch)):\n    return x\n")
+    assert err.lineno == 1
+
+
+@pytest.mark.parametrize(
+    "src, lowered",
+    [
+        ("def f(ch):\n    __recv__(ch)\n", "gopy.recv_blocking(ch)"),
+        ("def f(ch):\n    __send__(ch, 1)\n", "gopy.send_blocking(ch, 1)"),
+        ("def f(ch):\n    v, ok = __recv_ok__(ch)\n", "v, ok = gopy.recv_ok_blocking(ch)"),
+        ("def f(ch):\n    __send__(ch, __recv__(c2))\n", "gopy.send_blocking(ch, gopy.recv_blocking(c2))"),
+        ("async def f(ch):\n    g = lambda: __recv__(ch)\n", "g = lambda: gopy.recv_blocking(ch)"),
+        ("async def f(ch):\n    def g():\n        __recv__(ch)\n", "gopy.recv_blocking(ch)"),
+        ("def f(cs):\n    return [__recv__(c) for c in cs]\n", "return [gopy.recv_blocking(c) for c in cs]"),
+        ("def f(ch):\n    class C:\n        x = __recv__(ch)\n", "x = gopy.recv_blocking(ch)"),
+        ("def f(ch):\n    for v in __range__(ch):\n        pass\n", "for v in gopy.range_blocking(ch):"),
+        (
+            "def f(ch):\n    with __select__:\n        with __recv_case__(ch): pass\n",
+            "_selected = gopy.select_blocking(gopy.recv_case(ch))",
+        ),
+    ],
+)
+def test_channel_operation_in_a_plain_function_blocks(src: str, lowered: str) -> None:
+    out = translate(src)
+    assert lowered in out
+    module = ast.parse(out)
+    assert not any(isinstance(n, (ast.Await, ast.AsyncFor)) for n in ast.walk(module))
 
 
 def test_main_mode_allows_top_level_channel_operations() -> None:
@@ -462,7 +491,7 @@ def test_range_in_main_mode_top_level_is_async() -> None:
                 print(v)
 
             def f():
-                for v in gopy.range_of(xs):
+                for v in gopy.range_blocking(xs):
                     pass
         gopy.run_program(_main_module, globals())
         """,
@@ -544,9 +573,8 @@ def test_select_without_default_and_default_first() -> None:
             else:
                 idle()
             _selected = await gopy.select(gopy.recv_case(a))
-            if _selected.index == 0:
-                v = _selected.value
-                got(v)
+            v = _selected.value
+            got(v)
         """,
     )
 
@@ -598,9 +626,8 @@ def test_select_binding_is_local_in_main_mode() -> None:
         async def _main_module():
             global v
             _selected = await gopy.select(gopy.recv_case(a))
-            if _selected.index == 0:
-                v = _selected.value
-                pass
+            v = _selected.value
+            pass
         gopy.run_program(_main_module, globals())
         """,
         mode="main",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import io
+import re
 import tokenize
 import types
 from importlib import resources
@@ -50,11 +51,58 @@ def decode_source(source: str | bytes) -> str:
     return source.decode(encoding)
 
 
+def _normal_encoding(name: str) -> str:
+    """CPython's tokenizer's name for an encoding (get_normal_name)."""
+    low = name.lower().replace("_", "-")
+    if low == "utf-8" or low.startswith("utf-8-"):
+        return "utf-8"
+    for latin in ("latin-1", "iso-8859-1", "iso-latin-1"):
+        if low == latin or low.startswith(latin + "-"):
+            return "iso-8859-1"
+    return name
+
+
+def _decode_error(source: bytes, exc: Exception, filename: str) -> GopySyntaxError:
+    """CPython's error for source bytes that do not decode."""
+    if isinstance(exc, UnicodeDecodeError):
+        # reported on the line of the bad byte, as CPython does
+        start = source.rfind(b"\n", 0, exc.start) + 1
+        end = source.find(b"\n", exc.start)
+        raw = source[start : end if end >= 0 else len(source)]
+        line = raw.decode(exc.encoding, errors="replace")
+        lineno = source.count(b"\n", 0, exc.start) + 1
+        offset = len(raw[: exc.start - start].decode(exc.encoding, errors="replace")) + 1
+        reason = str(exc).replace(f"position {exc.start}", f"position {exc.start - start}")
+        return GopySyntaxError(f"(unicode error) {reason}", filename, lineno, offset, line + "\n")
+    msg = exc.msg if isinstance(exc, SyntaxError) else str(exc)
+    if source.startswith(b"\xef\xbb\xbf") and msg.startswith("encoding problem"):
+        lines = source[3:].split(b"\n", 2)[:2]
+        cookie = next((m for m in map(_COOKIE.match, lines) if m), None)
+        if cookie is not None:
+            msg = (
+                f"encoding problem: {_normal_encoding(cookie.group(1).decode('latin-1'))} with BOM"
+            )
+    return GopySyntaxError(msg, filename, 1, 1, None)
+
+
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
 def _source_text(source: str | bytes, filename: str) -> SourceText:
     try:
         text = decode_source(source)
     except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
-        raise GopySyntaxError(f"cannot decode the source: {exc}", filename, 1, 1, None) from None
+        assert isinstance(source, bytes)
+        if isinstance(exc, SyntaxError) and exc.msg.startswith("invalid or missing encoding"):
+            # (tokenize's wording for a first line that is not UTF-8)
+            body = source[3:] if source.startswith(b"\xef\xbb\xbf") else source
+            try:
+                body.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                raise _decode_error(body, bad, filename) from None
+        raise _decode_error(source, exc, filename) from None
+    if isinstance(source, str) and not text.isascii():
+        text.encode("utf-8")  # a lone surrogate: UnicodeEncodeError, as compile() raises
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\r" in text:

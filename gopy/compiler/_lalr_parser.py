@@ -18,6 +18,7 @@ from gopy.compiler._compile_errors import GopySyntaxError
 from gopy.compiler._grammar_tables import CALL, IDENTITY, Tables, load_tables
 from gopy.compiler._source_text import SourceText
 from gopy.compiler._tokenizer import Tok, Tokenizer
+from gopy.compiler._versions import PEP701
 
 __all__ = [
     "Tok",
@@ -161,6 +162,25 @@ def syntax_error(
 
     if prev is not None and prev.type == lit["<-"]:
         return at_token("expected an expression after '<-'", prev)
+    if prev is not None and prev.type == "STRING" and not PEP701:
+        # Python 3.11 parses an f-string when its string group ends, so an error in
+        # one (a nested quote ended it early) wins over the token after it.
+        fstring_error = _fstring_error(prev.value)
+        if fstring_error is not None:
+            return at_token(fstring_error)
+    if tt in ("CASE", "DEFAULT") and "INDENT" in expected:  # an arm without a body
+        return source.error(_expected_block(tokens, index), tok.lineno, tok.col_offset)
+    if prev is not None and prev.type == "NAME" and prev.value == "chan":
+        if tt == lit["<-"]:
+            return at_token(
+                "Go's send-only channel type 'chan<- T' is not gopy syntax: annotate it as chan[T]",
+                prev,
+            )
+        if index >= 2 and tokens[index - 2].type == lit["<-"] and tt == "NAME":
+            return at_token(
+                "Go's receive-only channel type '<-chan T' is not gopy syntax: annotate it as chan[T]",
+                tokens[index - 2],
+            )
     if tt == "CASE":
         return at_token("'case' outside 'select'")
     head = _line_head(tokens, index)
@@ -280,6 +300,21 @@ def syntax_error(
             tok.end_col_offset,
         )
     return at_token("invalid syntax")
+
+
+def _fstring_error(text: str) -> str | None:
+    """The "f-string: ..." error of an f-string token on its own, if it has one."""
+    prefix = text[: len(text) - len(text.lstrip("rRbBfFuU"))]
+    if "f" not in prefix.lower():
+        return None
+    import ast
+
+    try:
+        ast.parse("(" + text + ")")
+    except SyntaxError as exc:
+        if exc.msg.startswith("f-string"):
+            return exc.msg
+    return None
 
 
 def _line_head(tokens: list[Tok], index: int) -> Tok | None:

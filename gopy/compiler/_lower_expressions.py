@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 
+from gopy.compiler._versions import COMPREHENSION_UNPACKING
 from gopy.compiler._lower_base import (
     AND,
     BINOPS,
@@ -110,16 +111,28 @@ class ExprLowering(StringLowering):
         return None, c[1]
 
     def genexp(self, c: list) -> ast.expr:
-        return self.node(ast.GeneratorExp, c[0], c[-1], c[1], c[2])
+        return self.node(ast.GeneratorExp, c[0], c[-1], self._comp_elt(c[1]), c[2])
 
     def listcomp(self, c: list) -> ast.expr:
-        return self.node(ast.ListComp, c[0], c[-1], c[1], c[2])
+        return self.node(ast.ListComp, c[0], c[-1], self._comp_elt(c[1]), c[2])
 
     def setcomp(self, c: list) -> ast.expr:
-        return self.node(ast.SetComp, c[0], c[-1], c[1], c[2])
+        return self.node(ast.SetComp, c[0], c[-1], self._comp_elt(c[1]), c[2])
 
     def dictcomp(self, c: list) -> ast.expr:
         return self.node(ast.DictComp, c[0], c[-1], c[1], c[3], c[4])
+
+    def dictcomp_unpack(self, c: list) -> ast.expr:
+        """``{**d for d in ds}`` (Python 3.15)."""
+        if not COMPREHENSION_UNPACKING:
+            raise self.error_at("dict unpacking cannot be used in dict comprehension", c[1])
+        return self.node(ast.DictComp, c[0], c[-1], c[2], None, c[3])
+
+    def _comp_elt(self, elt: ast.expr) -> ast.expr:
+        """A comprehension's element: ``*x`` only from Python 3.15 on."""
+        if elt.__class__ is ast.Starred and not COMPREHENSION_UNPACKING:
+            raise self.error_at("iterable unpacking cannot be used in comprehension", elt)
+        return elt
 
     def comp_for(self, c: list) -> list[ast.comprehension]:
         return c
@@ -143,7 +156,7 @@ class ExprLowering(StringLowering):
         return self.node(ast.Call, c[0], c[3], c[0], args, keywords)
 
     def call_genexp(self, c: list) -> ast.expr:
-        gen = self.node(ast.GeneratorExp, c[1], c[4], c[2], c[3])
+        gen = self.node(ast.GeneratorExp, c[1], c[4], self._comp_elt(c[2]), c[3])
         return self.node(ast.Call, c[0], c[4], c[0], [gen], [])
 
     def subscript(self, c: list) -> ast.expr:

@@ -14,71 +14,9 @@ from __future__ import annotations
 import ast
 from typing import Callable
 
+from gopy.compiler._fstring_scan import receive_arrows
+
 __all__ = ["receive_arrows", "ReceiveRestorer"]
-
-
-def _skip_string(s: str, i: int) -> int:
-    """The index after the string literal that starts at ``s[i]`` (a quote)."""
-    quote = s[i] * 3 if s.startswith(s[i] * 3, i) else s[i]
-    end = s.find(quote, i + len(quote))
-    return len(s) if end < 0 else end + len(quote)
-
-
-def receive_arrows(value: str) -> list[int]:
-    """Offsets in an f-string token's text of the ``<-`` operators in its replacement fields."""
-    q = 0
-    while value[q] not in "'\"":
-        q += 1
-    if "f" not in value[:q].lower():
-        return []
-    quote = 3 if value.startswith(value[q] * 3, q) and len(value) - q >= 6 else 1
-    i, end = q + quote, len(value) - quote
-    arrows: list[int] = []
-    # One entry per open replacement field: [mode, bracket depth]; mode is
-    # "expr", "conv" (after '!') or "spec" (after ':', where '{' nests a field).
-    fields: list[list] = []
-    while i < end:
-        c = value[i]
-        if not fields:
-            if c == "{":
-                if value.startswith("{{", i):
-                    i += 2
-                    continue
-                fields.append(["expr", 0])
-            i += 1
-            continue
-        field = fields[-1]
-        mode = field[0]
-        if mode == "expr":
-            if c in "'\"":
-                i = _skip_string(value, i)
-                continue
-            if value.startswith("<<", i):
-                i += 2
-                continue
-            if value.startswith("<-", i):
-                arrows.append(i)
-                i += 2
-                continue
-            if c in "([{":
-                field[1] += 1
-            elif c in ")]}":
-                if field[1]:
-                    field[1] -= 1
-                elif c == "}":
-                    fields.pop()
-            elif field[1] == 0 and c == "!" and not value.startswith("!=", i):
-                field[0] = "conv"
-            elif field[1] == 0 and c == ":":
-                field[0] = "spec"
-        elif c == "}":
-            fields.pop()
-        elif mode == "conv" and c == ":":
-            field[0] = "spec"
-        elif mode == "spec" and c == "{":
-            fields.append(["expr", 0])
-        i += 1
-    return arrows
 
 
 class ReceiveRestorer(ast.NodeTransformer):
@@ -89,6 +27,17 @@ class ReceiveRestorer(ast.NodeTransformer):
     ) -> None:
         self.arrows = arrows
         self.recv_expr = recv_expr
+
+    def visit_Interpolation(self, node: ast.AST) -> ast.AST:
+        """A t-string interpolation keeps its expression's text: ``<-ch``, not ``~~ch``."""
+        self.generic_visit(node)
+        text = node.str  # type: ignore[attr-defined]
+        if "~~" in text and any(
+            (node.lineno, node.col_offset) <= arrow <= (node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
+            for arrow in self.arrows
+        ):
+            node.str = text.replace("~~", "<-")  # type: ignore[attr-defined]
+        return node
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.expr:
         self.generic_visit(node)

@@ -205,8 +205,15 @@ class GoLowering:
             return [at(ast.Expr(call), pos)]
         selected = name(SELECTED, ast.Store(), pos)
         self.generated.add(id(selected))
-        chain: list[ast.stmt] = list(default.body) if default is not None else []
-        for index in range(len(cases) - 1, -1, -1):
+        # The chain ends in an 'else' (the default, or else the last case, which is
+        # then the only index left), so a type checker sees every arm's names bound.
+        if default is not None:
+            chain: list[ast.stmt] = list(default.body)
+            tested = len(cases)
+        else:
+            chain = self._case_body(cases[-1])
+            tested = len(cases) - 1
+        for index in range(tested - 1, -1, -1):
             chain = [self._case_branch(index, cases[index], chain)]
         return [at(ast.Assign([selected], call, None), pos), *chain]
 
@@ -230,6 +237,13 @@ class GoLowering:
             ),
             arm.pos,
         )
+        body = self._case_body(arm)
+        # A default arm may come first in the source: the branch ends where its text ends last.
+        end = max((s.end_lineno, s.end_col_offset) for s in (body[-1], *orelse[-1:]))
+        return at(ast.If(test, body, orelse), (*arm.pos[:2], *end))
+
+    def _case_body(self, arm: SelectArm) -> list[ast.stmt]:
+        """An arm's statements, after the assignment of its received value."""
         body = list(arm.body)
         if arm.targets:
             fields = ("value", "ok")[: len(arm.targets)]
@@ -239,9 +253,7 @@ class GoLowering:
             ]
             value = values[0] if len(values) == 1 else at(ast.Tuple(values, ast.Load()), arm.pos)
             body.insert(0, assign(arm.targets, value, arm.pos))
-        # A default arm may come first in the source: the branch ends where its text ends last.
-        end = max((s.end_lineno, s.end_col_offset) for s in (body[-1], *orelse[-1:]))
-        return at(ast.If(test, body, orelse), (*arm.pos[:2], *end))
+        return body
 
 
 def _arrow(pos: Pos) -> Pos:

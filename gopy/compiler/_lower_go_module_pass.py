@@ -34,6 +34,15 @@ if TYPE_CHECKING:
 
 __all__ = ["finish"]
 
+# In a plain function a channel operation blocks the thread (CONTRACTS.md, interface 1).
+_BLOCKING = {
+    "send": "send_blocking",
+    "recv": "recv_blocking",
+    "recv_ok": "recv_ok_blocking",
+    "select": "select_blocking",
+    "range_of": "range_blocking",
+}
+
 _CONTEXT_MESSAGES = {
     "recv": "channel receive outside async function (use 'async def')",
     "send": "channel send outside async function (use 'async def')",
@@ -68,6 +77,8 @@ class _Finisher:
         self.top_index = 0
         self.prefix_bindings: dict[str, None] = {}
         self.names: list[str] = []
+        # ids of the 'await gopy.recv(ch)' (...) nodes that become blocking calls
+        self.blocking: set[int] = set()
 
     def scan(self) -> None:
         """The walk: check contexts, choose ``async for``, collect defers and reads."""
@@ -89,12 +100,19 @@ class _Finisher:
                 if self.first_op is None:
                     self.first_op = pos_of(node)
                 if op.kind in _CONTEXT_MESSAGES:
-                    if not scope.channel_ops:
+                    if scope.channel_ops:
+                        pass
+                    elif _in_plain_function(scope):
+                        self.blocking.add(id(node))
+                    else:
                         self.errors.append((_CONTEXT_MESSAGES[op.kind], op.error_pos))
                 elif op.kind == "range":
                     if scope.channel_ops:
                         assert holder is not None
                         holder[index] = _async_for(node)  # type: ignore[arg-type]
+                    elif _in_plain_function(scope) and not node.iter.keywords:  # type: ignore[attr-defined]
+                        # (with pairs=True a channel is an error anyway: range_of stays)
+                        node.iter.func.attr = _BLOCKING["range_of"]  # type: ignore[attr-defined]
                 elif op.kind == "defer":
                     if isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                         self.defers.setdefault(id(scope.node), (scope.node, op.error_pos))
@@ -171,18 +189,21 @@ class _Finisher:
 
     def wrap_defers(self) -> None:
         """Wrap the body of each function that defers, once (its docstring stays first)."""
-        for function, pos in self.defers.values():
+        for function, _ in self.defers.values():
             body = function.body
             head = body[:1] if is_docstring(body[0]) else []
+            # Its exit runs the deferred calls when the function returns: a traceback
+            # through it names the function (its header line), not one defer. (From
+            # 3.13 on CPython places the exit at the context expression, so it too
+            # carries the function's position.)
+            pos = pos_of(function)
             target = name(DEFERS, ast.Store(), pos)
             item = ast.withitem(runtime_call("Defers", [], pos), target)
             if isinstance(function, ast.AsyncFunctionDef):
                 wrapper: ast.stmt = ast.AsyncWith([item], body[len(head) :], None)
             else:
                 wrapper = ast.With([item], body[len(head) :], None)
-            # Its exit runs the deferred calls when the function returns: a traceback
-            # through it names the function (its header line), not one defer.
-            function.body = [*head, at(wrapper, pos_of(function))]
+            function.body = [*head, at(wrapper, pos)]
 
     def wrap_program(self) -> Pos:
         """Main mode: move the top level into ``async def _main_module()``."""
@@ -242,6 +263,8 @@ def finish(lowering: GoLowering, module: ast.Module) -> ast.Module:
     prelude = finisher.free_prelude()
     if finisher.first_op is None and not prelude and not finisher.main:
         return module
+    if finisher.blocking:
+        _Blocking(finisher.blocking).visit(module)
     finisher.wrap_defers()
     pos = finisher.first_op
     if finisher.main:
@@ -287,6 +310,28 @@ def _awaits(node: ast.AST) -> bool:
     if isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)):
         return True
     return isinstance(node, _COMPREHENSIONS) and any(g.is_async for g in node.generators)  # type: ignore[attr-defined]
+
+
+def _in_plain_function(scope: Scope) -> bool:
+    """Whether code in ``scope`` runs in a (non-async) function's call: it may block."""
+    while scope.kind in ("comprehension", "class") and scope.parent is not None:
+        scope = scope.parent
+    return scope.kind in ("function", "lambda")
+
+
+class _Blocking(ast.NodeTransformer):
+    """``await gopy.recv(ch)`` -> ``gopy.recv_blocking(ch)`` (and send, recv_ok, select)."""
+
+    def __init__(self, ids: set[int]) -> None:
+        self.ids = ids
+
+    def visit_Await(self, node: ast.Await) -> ast.expr:
+        self.generic_visit(node)
+        if id(node) not in self.ids:
+            return node
+        call = node.value
+        call.func.attr = _BLOCKING[call.func.attr]  # type: ignore[attr-defined]
+        return call
 
 
 def _async_for(loop: ast.For) -> ast.AsyncFor:

@@ -16,7 +16,8 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from gopy.compiler._lower_base import empty_arguments
+from gopy.compiler._versions import PEP758, PEP810
+from gopy.compiler._lower_definitions import DefinitionLowering
 from gopy.compiler._lower_expressions import ExprLowering
 from gopy.compiler._lower_go_constructs import GoLowering, SelectArm
 from gopy.compiler._lower_go_module_pass import finish
@@ -57,7 +58,7 @@ def _comma_ok_targets(node: ast.expr) -> list[ast.expr] | None:
     return None
 
 
-class Lowerer(ExprLowering, MatchLowering):
+class Lowerer(ExprLowering, MatchLowering, DefinitionLowering):
     """Builds the AST of one module; one instance per parse."""
 
     def __init__(self, source: SourceText, mode: str) -> None:
@@ -197,7 +198,14 @@ class Lowerer(ExprLowering, MatchLowering):
     # ---------------------------------------------------------------- imports
 
     def import_name(self, c: list) -> ast.stmt:
-        return self.node(ast.Import, c[0], c[-1], c[1::2])
+        if c[0].type == "LAZY":  # lazy import (PEP 810, Python 3.15)
+            node = self.node(ast.Import, c[0], c[-1], c[2::2])
+            node.is_lazy = 1
+            return node
+        node = self.node(ast.Import, c[0], c[-1], c[1::2])
+        if PEP810:
+            node.is_lazy = 0
+        return node
 
     def dotted_name(self, c: list) -> tuple[str, Tok, Tok]:
         return ".".join([t.value for t in c[::2]]), c[0], c[-1]
@@ -209,9 +217,18 @@ class Lowerer(ExprLowering, MatchLowering):
         return self.node(ast.alias, first, last, dotted, None)
 
     def import_from(self, c: list) -> ast.stmt:
+        if c[0].type == "LAZY":
+            level, module = c[2]
+            names, last = c[4]
+            node = self.node(ast.ImportFrom, c[0], last, module, names, level)
+            node.is_lazy = 1
+            return node
         level, module = c[1]
         names, last = c[3]
-        return self.node(ast.ImportFrom, c[0], last, module, names, level)
+        node = self.node(ast.ImportFrom, c[0], last, module, names, level)
+        if PEP810:
+            node.is_lazy = 0  # (3.15's parser sets it on every import)
+        return node
 
     def import_module(self, c: list) -> tuple[int, str | None]:
         if len(c) == 2:
@@ -302,12 +319,34 @@ class Lowerer(ExprLowering, MatchLowering):
         n = len(c)
         exc = c[1] if n >= 4 else None
         name = c[3].value if n == 6 else None
+        if exc.__class__ is list:
+            exc = self._except_types(exc, c[3] if n == 6 else None)
         return self.node(ast.ExceptHandler, c[0], body[-1], exc, name, body)
 
     def except_star_clause(self, c: list) -> ast.excepthandler:
         body = c[-1]
         name = c[4].value if len(c) == 7 else None
-        return self.node(ast.ExceptHandler, c[0], body[-1], c[2], name, body)
+        exc = c[2]
+        if exc.__class__ is list:
+            exc = self._except_types(exc, c[4] if len(c) == 7 else None)
+        return self.node(ast.ExceptHandler, c[0], body[-1], exc, name, body)
+
+    def except_types(self, c: list) -> list:
+        return c
+
+    def _except_types(self, c: list, name: Tok | None) -> ast.expr:
+        """``except A, B:`` (PEP 758, Python 3.14): a tuple without parentheses."""
+        if name is not None or not PEP758:
+            msg = "multiple exception types must be parenthesized"
+            if PEP758:
+                msg += " when using 'as'"
+            last = name if name is not None else c[-1]
+            first = self.span(c[0], c[0])
+            raise self.source.error(msg, first[0], first[1], *self.span(last, last)[2:])
+        for item in c[::2]:
+            if item.__class__ is ast.Starred:  # pragma: no cover - the grammar has no '*' here
+                raise self.error_at("cannot use starred expression here", item)
+        return self.node(ast.Tuple, c[0], c[-1], c[::2], ast.Load())
 
     def with_stmt(self, c: list) -> ast.stmt:
         body = c[-1]
@@ -323,31 +362,6 @@ class Lowerer(ExprLowering, MatchLowering):
     def async_with(self, c: list) -> ast.stmt:
         w = c[1]
         return self.node(ast.AsyncWith, c[0], w, w.items, w.body, None)
-
-    def funcdef(self, c: list) -> ast.stmt:
-        body = c[-1]
-        if c[3].__class__ is Tok:
-            args = empty_arguments()
-            rest = 4
-        else:
-            args = c[3]
-            rest = 5
-        returns = c[rest + 1] if c[rest].value == "->" else None
-        return self.node(ast.FunctionDef, c[0], body[-1], c[1].value, args, body, [], returns, None)
-
-    def async_funcdef(self, c: list) -> ast.stmt:
-        f = c[1]
-        return self.node(
-            ast.AsyncFunctionDef, c[0], f, f.name, f.args, f.body, f.decorator_list, f.returns, None
-        )
-
-    def classdef(self, c: list) -> ast.stmt:
-        body = c[-1]
-        bases: list[ast.expr] = []
-        keywords: list[ast.keyword] = []
-        if len(c) == 7:
-            bases, keywords = c[3]
-        return self.node(ast.ClassDef, c[0], body[-1], c[1].value, bases, keywords, body, [])
 
     def decorated(self, c: list) -> ast.stmt:
         definition = c[-1]
@@ -380,16 +394,18 @@ class Lowerer(ExprLowering, MatchLowering):
         return self.go.select_stmt(arms, self.span(c[0], arms[-1].body[-1]))
 
     def select_empty(self, c: list) -> list[ast.stmt]:
-        return self.go.select_stmt([], self.span(c[0], c[2]))
+        word = next(t for t in c[2:] if t.value == "pass")  # select: pass, or pass indented
+        return self.go.select_stmt([], self.span(c[0], word))
 
     def select_recv(self, c: list) -> SelectArm:
         body = c[-1]
         colon = c[-2]
-        channel = c[-3]
-        op = c[-4]
+        k = 1 if c[-3].__class__ is Tok else 0  # case v := (<-ch):
+        channel = c[-3 - k]
+        op = c[-4 - k]
         targets: list[ast.expr] = []
         declare = False
-        if len(c) == 7:
+        if len(c) == 7 + 2 * k:
             targets = _targets_of(c[1], self)
             if len(targets) == 1 and c[2].value == "=":
                 targets = _comma_ok_targets(targets[0]) or targets

@@ -18,6 +18,7 @@ from gopy.compiler._lower_fstrings import ReceiveRestorer, receive_arrows
 from gopy.compiler._lower_base import LoweringBase
 from gopy.compiler._lower_go_nodes import PRELUDE
 from gopy.compiler._lalr_parser import Tok
+from gopy.compiler._versions import PEP701
 
 __all__ = ["StringLowering"]
 
@@ -39,7 +40,7 @@ class StringLowering(LoweringBase):
             while s[q] not in "'\"":
                 q += 1
             prefix = s[:q].lower()
-            if "f" in prefix:
+            if "f" in prefix or "t" in prefix:
                 return self._fstring_group(toks)
             b = "b" in prefix
             if is_bytes is None:
@@ -142,13 +143,18 @@ class StringLowering(LoweringBase):
             field = self._fstring_field_error(exc, lineno)
             if field is not None:
                 raise field from None
-            if exc.lineno == 2 and exc.offset:
-                col = exc.offset - 1
-                if shift:
-                    col = shift + len(text[:col].encode("utf-8"))
-            else:
-                lineno, col = first.lineno, first.col_offset
-            raise src.error(exc.msg, lineno, col) from None
+            if not PEP701 and exc.msg.startswith("f-string"):
+                # Python 3.11 parses the f-string when its group ends: the error is
+                # reported at the parser's next token.
+                raise src.error(exc.msg, *self._after(last)) from None
+            pad = first.col_offset - shift
+            where = self._unwrap(exc.lineno, exc.offset, first.lineno, start, pad, last.end_lineno)
+            if where is None:
+                raise src.error(exc.msg, first.lineno, first.col_offset) from None
+            end = self._unwrap(
+                exc.end_lineno, exc.end_offset, first.lineno, start, pad, last.end_lineno
+            )
+            raise src.error(exc.msg, *where, *(end or (None, None))) from None
         for w in caught:
             warnings.warn_explicit(w.message, w.category, src.filename, first.lineno)
         if shift:
@@ -164,6 +170,34 @@ class StringLowering(LoweringBase):
         if arrows:
             expr = ReceiveRestorer(arrows, self.go.recv_expr).visit(expr)  # type: ignore[attr-defined]
         return expr
+
+    def _after(self, last: Tok) -> tuple[int, int]:
+        """Where the token after ``last`` starts (on its line: the line's end if none)."""
+        line = self.source.line(last.end_lineno).rstrip("\n")
+        col = self.char_col(last.end_lineno, last.end_col_offset)
+        rest = line[col:]
+        stripped = rest.lstrip(" \t\f")
+        if not stripped or stripped[0] == "#" or stripped[0] == "\\":
+            col = len(line)
+        else:
+            col += len(rest) - len(stripped)
+        return last.end_lineno, self.source.byte_col(last.end_lineno, col)
+
+    def _unwrap(
+        self, line: int | None, offset: int | None, first: int, start: int, pad: int, last: int
+    ) -> tuple[int, int] | None:
+        """The source (line, byte column) of a position in the wrapped group text."""
+        if not line or not offset or line < 2 or line - 2 > last - first:
+            return None
+        lineno = first + line - 2
+        col = offset - 1
+        if line == 2:
+            if col < pad:
+                return None
+            col = start + col - pad
+        if col > len(self.source.line(lineno)):
+            return None
+        return lineno, self.source.byte_col(lineno, col)
 
     def _fstring_field_error(self, exc: SyntaxError, lineno: int) -> GopySyntaxError | None:
         """An error inside a replacement field, placed in the source line.

@@ -12,12 +12,14 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from gopy.compiler._versions import PEP701, PEP750
 from gopy.compiler._compile_errors import GopySyntaxError
+from gopy.compiler._fstring_scan import Unterminated, scan_fstring
+from gopy.compiler._soft_keywords import SOFT_KEYWORDS, resolve_line
 from gopy.compiler._source_text import SourceText
 
 __all__ = ["Tok", "Tokenizer", "SOFT_KEYWORDS", "HARD_KEYWORDS"]
 
-SOFT_KEYWORDS = frozenset({"go", "defer", "select", "match", "case", "default", "range"})
 HARD_KEYWORDS = frozenset(
     "False None True and as assert async await break class continue def del elif else "
     "except finally for from global if import in is lambda nonlocal not or pass raise "
@@ -44,7 +46,9 @@ class Tok:
         return f"Tok({self.type}, {self.value!r}, {self.lineno}:{self.col_offset})"
 
 
-_STRING_PREFIX = r"(?:[rR][bBfF]?|[bBfF][rR]?|[uU])?"
+_STRING_PREFIX = (
+    r"(?:[rR][bBfFtT]?|[bBfFtT][rR]?|[uU])?" if PEP750 else r"(?:[rR][bBfF]?|[bBfF][rR]?|[uU])?"
+)
 _STRING_BODY = (
     r"'''[^'\\]*(?:(?:\\[\s\S]|'(?!''))[^'\\]*)*'''"
     r'|"""[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*"""'
@@ -285,7 +289,7 @@ class Tokenizer:
                 elif kind == "nl":
                     if not brackets:
                         if soft:
-                            pending_block = self._resolve_line(toks, line_begin, blocks[-1])
+                            pending_block = resolve_line(lit, toks, line_begin, blocks[-1])
                             soft = False
                         append(Tok("NEWLINE", "\n", lineno, bcol(pos), lineno, bcol(end)))
                         at_bol = True
@@ -298,8 +302,12 @@ class Tokenizer:
                     append(Tok("NUMBER", m.group(), lineno, bcol(pos), lineno, bcol(end)))
                     if end < n and (text[end].isalnum() or text[end] == "_"):
                         self._bad_number(m.group(), end, lineno, bcol)
-                elif kind == "string":
-                    value = m.group()
+                elif kind == "string" or (kind == "badstring" and PEP701):
+                    if PEP701 and _formatted(text, pos):
+                        end = self._fstring_end(pos, lineno, line_start, bcol)
+                    elif kind == "badstring":
+                        self._bad_string(m.group(), pos, lineno, bcol)
+                    value = text[pos:end]
                     col = bcol(pos)
                     start_line = lineno
                     nls = value.count("\n")
@@ -319,16 +327,7 @@ class Tokenizer:
                         eol = text.find("\n", end)
                         line_ascii = text[end : eol if eol >= 0 else n].isascii()
                 elif kind == "badstring":
-                    quote = m.group().lstrip("rRbBfFuU")
-                    what = "triple-quoted string literal" if len(quote) == 3 else "string literal"
-                    detected = (
-                        lineno
-                        if len(quote) == 1
-                        else self.text.count("\n") + (not self.text.endswith("\n"))
-                    )
-                    raise self.error(
-                        f"unterminated {what} (detected at line {detected})", lineno, bcol(pos)
-                    )
+                    self._bad_string(m.group(), pos, lineno, bcol)
                 pos = end
 
             if brackets:
@@ -337,7 +336,7 @@ class Tokenizer:
             # the last line gets its NEWLINE even without a trailing '\n'
             if len(toks) > line_begin and toks[-1].type not in ("NEWLINE", "INDENT", "DEDENT"):
                 if soft:
-                    self._resolve_line(toks, line_begin, blocks[-1])
+                    resolve_line(lit, toks, line_begin, blocks[-1])
                 col = bcol(pos)
                 append(Tok("NEWLINE", "", lineno, col, lineno, col + 1))
             elif (
@@ -399,7 +398,10 @@ class Tokenizer:
         if c == "\\":
             if pos + 1 == len(self.text):  # the last line's implicit newline follows
                 raise self.error("unexpected EOF while parsing", lineno, col + 1)
-            raise self.error("unexpected character after line continuation character", lineno, col)
+            # (CPython reports the character after the backslash)
+            raise self.error(
+                "unexpected character after line continuation character", lineno, col + 1
+            )
         if c.isprintable():
             raise self.error(f"invalid character '{c}' (U+{ord(c):04X})", lineno, col)
         raise self.error(f"invalid non-printable character U+{ord(c):04X}", lineno, col)
@@ -422,133 +424,42 @@ class Tokenizer:
             raise self.error("invalid syntax", lineno, col)
         return unicodedata.normalize("NFKC", value)
 
-    def _resolve_line(self, toks: list[Tok], b: int, block: str | None) -> str | None:
-        """Turn the soft keywords of the logical line ``toks[b:]`` into keywords.
+    def _bad_string(self, opening: str, pos: int, lineno: int, bcol: Callable[[int], int]) -> None:
+        quote = opening.lstrip("rRbBfFuUtT")
+        what = "triple-quoted string literal" if len(quote) == 3 else "string literal"
+        detected = (
+            lineno if len(quote) == 1 else self.text.count("\n") + (not self.text.endswith("\n"))
+        )
+        raise self.error(f"unterminated {what} (detected at line {detected})", lineno, bcol(pos))
 
-        Returns the kind of block ('match' or 'select') the line's header opens.
-        """
-        lit = self.literals
-        colon, semicolon, colonequal = lit[":"], lit[";"], lit[":="]
-        t_for, t_with, t_lpar = lit["for"], lit["with"], lit["("]
-        opens = (lit["("], lit["["], lit["{"])
-        closes = (lit[")"], lit["]"], lit["}"])
-        e = len(toks)  # the NEWLINE is appended after this
-        toks.append(Tok("NEWLINE", "", 0, 0, 0, 0))  # sentinel lookahead
-        toks.append(Tok("NEWLINE", "", 0, 0, 0, 0))
-        starts_operand = {
-            "NAME",
-            "NUMBER",
-            "STRING",
-            lit["lambda"],
-            lit["await"],
-            lit["None"],
-            lit["True"],
-            lit["False"],
-            lit["{"],
-            lit["~"],
-            lit["..."],
-        }
-        opened: str | None = None
-        depth = 0
-        start = True
-        header_done = False
+    def _fstring_end(
+        self, pos: int, lineno: int, line_start: int, bcol: Callable[[int], int]
+    ) -> int:
+        """Where the PEP 701 f-string (or t-string) at ``pos`` ends; CPython's error if it doesn't."""
         try:
-            for i in range(b, e):
-                t = toks[i]
-                tt = t.type
-                if tt == "NAME" and t.value in SOFT_KEYWORDS:
-                    v = t.value
-                    nxt = toks[i + 1]
-                    if v == "range":
-                        prev = toks[i - 1].type if i > b else ""
-                        if prev == t_for and nxt.type not in (
-                            lit["in"],
-                            lit[","],
-                            lit["."],
-                            lit["["],
-                        ):
-                            t.type = "RANGE"
-                        elif (
-                            prev == colonequal
-                            and depth == 0
-                            and not header_done
-                            and t_for in (toks[b].type, toks[b + 1].type)
-                        ):
-                            t.type = "RANGE"
-                    elif start and depth == 0:
-                        if v == "go" or v == "defer":
-                            # a name followed by one of these is not Python
-                            if nxt.type in starts_operand:
-                                t.type = v.upper()
-                        elif i != b:
-                            pass
-                        elif v == "match":
-                            if toks[e - 1].type == colon and e - b >= 3 and nxt.type != colon:
-                                t.type = "MATCH"
-                                opened = "match"
-                        elif v == "case":
-                            if block in ("match", "select") or (
-                                nxt.type in ("NAME", "NUMBER", "STRING", lit["<-"])
-                                and self._has_top_colon(toks, i + 1, e, colon, opens, closes)
-                            ):
-                                t.type = "CASE"
-                        elif v == "default":
-                            if nxt.type == colon and (
-                                block == "select" or toks[i + 2].type == "NEWLINE"
-                            ):
-                                t.type = "DEFAULT"
-                        elif v == "select":
-                            if nxt.type == colon and toks[i + 2].type in ("NEWLINE", lit["pass"]):
-                                t.type = "SELECT"
-                                if toks[i + 2].type == "NEWLINE":
-                                    opened = "select"
-                elif tt == t_with and depth == 0 and toks[i + 1].type == t_lpar:
-                    self._with_parens(toks, i + 1, e)
-                if tt in opens:
-                    depth += 1
-                elif tt in closes:
-                    depth -= 1
-                start = tt == semicolon or (tt == colon and depth == 0)
-                if start:
-                    header_done = True  # a 'for' header ends at its ':'
-        finally:
-            del toks[e:]
-        return opened
+            return scan_fstring(self.text, pos)
+        except Unterminated:
+            pass
+        # Ask CPython about the text from the literal on, placed at its own line and column.
+        import ast
 
-    @staticmethod
-    def _has_top_colon(
-        toks: list[Tok], i: int, e: int, colon: str, opens: tuple, closes: tuple
-    ) -> bool:
-        depth = 0
-        for j in range(i, e):
-            tt = toks[j].type
-            if tt in opens:
-                depth += 1
-            elif tt in closes:
-                depth -= 1
-            elif tt == colon and depth == 0:
-                return True
-        return False
+        col = pos - line_start
+        head = "\n" * (lineno - 1) + ("(" + " " * (col - 1) if col else "")
+        try:
+            ast.parse(head + self.text[pos:], self.source.filename)
+        except SyntaxError as exc:
+            if exc.lineno is not None and exc.lineno >= lineno:
+                line = exc.lineno
+                c = (exc.offset or 1) - 1
+                start = self.source.byte_col(line, c) if line != lineno else bcol(line_start + c)
+                raise self.error(exc.msg, line, start) from None
+        raise self.error("unterminated string literal", lineno, bcol(pos))
 
-    def _with_parens(self, toks: list[Tok], i: int, e: int) -> None:
-        """Mark `with (a as b, c):` parentheses that enclose the whole item list."""
-        lit = self.literals
-        opens = (lit["("], lit["["], lit["{"])
-        closes = (lit[")"], lit["]"], lit["}"])
-        bad = (lit["for"], lit["yield"], lit["async"], lit[":="])
-        depth = 0
-        for j in range(i, e):
-            tt = toks[j].type
-            if tt in opens:
-                depth += 1
-            elif tt in closes:
-                depth -= 1
-                if depth == 0:
-                    if j > i + 1 and toks[j + 1].type == lit[":"]:
-                        toks[i].type = "WITH_LPAR"
-                        toks[j].type = "WITH_RPAR"
-                    return
-            elif depth == 1 and tt in bad:
-                return
-            elif depth == 1 and tt == lit["*"] and toks[j - 1].type in (lit["("], lit[","]):
-                return
+
+def _formatted(text: str, pos: int) -> bool:
+    """Whether the string literal at ``pos`` is an f-string or a t-string."""
+    while text[pos] not in "'\"":
+        if text[pos] in "fFtT":
+            return True
+        pos += 1
+    return False
