@@ -153,11 +153,6 @@ def test_pytest_cov_reports_gopy_test_files(tmp_path: Path) -> None:
     assert files["never_imported.gopy"]["missing_lines"] == [1, 4, 5]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compiler: runtime_attr() stamps `gopy.<attr>` with the whole select's span, and "
-    "CPython puts LOAD_ATTR on the span's last line, so that line counts as run",
-)
 def test_a_select_whose_last_arm_never_ran_reports_it_missed(tmp_path: Path) -> None:
     write(tmp_path / ".coveragerc", RC)
     write(

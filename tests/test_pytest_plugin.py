@@ -241,21 +241,22 @@ def test_import_error_is_a_collection_error(pytester: pytest.Pytester) -> None:
     assert "pytest_plugin.py" not in result.stdout.str()
 
 
-def test_channel_operation_outside_async_def_is_a_collection_error(
+def test_channel_operation_at_module_level_is_a_collection_error(
     pytester: pytest.Pytester,
 ) -> None:
+    # A test module is compiled in module mode: channel operations belong in
+    # functions (a plain def blocks, an async def awaits), not at its top level.
     write(
         pytester,
         "test_sync_recv.gopy",
         """
-        def test_sync():
-            ch := chan(1)
-            v := <-ch
+        ch := chan(1)
+        v := <-ch
         """,
     )
     result = run(pytester)
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(['  File "*test_sync_recv.gopy", line 3', "SyntaxError: *async*"])
+    result.stdout.fnmatch_lines(['  File "*test_sync_recv.gopy", line 2', "SyntaxError: *async*"])
 
 
 def test_fixtures_parametrize_and_classes(pytester: pytest.Pytester) -> None:

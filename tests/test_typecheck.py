@@ -95,11 +95,6 @@ def test_samples_with_untyped_bodies_checked(tmp_path: Path, mypy_cache: str) ->
     assert_only_the_samples_own_issues(result.stdout)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compiler: the select lowering ends in an if/elif chain without `else`, "
-    "so a name bound in every arm looks possibly undefined",
-)
 def test_names_bound_in_every_select_arm_are_defined(tmp_path: Path, mypy_cache: str) -> None:
     write(tmp_path / "mypy.ini", "[mypy]\nenable_error_code = possibly-undefined\n")
     write(

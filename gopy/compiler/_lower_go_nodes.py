@@ -57,7 +57,13 @@ def pos_of(node: ast.AST) -> Pos:
 
 
 def runtime_attr(attr: str, pos: Pos) -> ast.Attribute:
-    """``gopy.<attr>``."""
+    """``gopy.<attr>``, placed at the start of ``pos``.
+
+    Zero width: CPython attributes an attribute load to its node's last line,
+    and a construct's whole span would make that the construct's last line
+    (which coverage would then count as run when it never was).
+    """
+    pos = (pos[0], pos[1], pos[0], pos[1])
     return at(ast.Attribute(at(ast.Name(RUNTIME, ast.Load()), pos), attr, ast.Load()), pos)
 
 
