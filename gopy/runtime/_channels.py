@@ -67,7 +67,7 @@ from gopy.runtime._parkops import (
     _redeliver_cancel,  # noqa: F401  (re-exported: tests patch it here)
     _task_on,  # noqa: F401
 )
-from gopy.runtime._parking import parked
+from gopy.runtime._parking import _overrides, parked
 from gopy.runtime._waiters import (
     _claim,
     _give_up,
@@ -77,6 +77,7 @@ from gopy.runtime._waiters import (
     _pop_live,
     _reason,
     _thread_waiter,
+    _trim,
 )
 
 __all__ = ["chan", "ChannelClosed"]
@@ -254,18 +255,48 @@ class chan(Generic[T]):
         if self._owner != _get_ident():
             return await self._send_slow(value)
         buf = self._buf
-        if buf is not None and not self._receivers and len(buf) < self._cap and not self._closed:
-            buf.append(value)
-            return
+        q = self._receivers
+        if not q:
+            if buf is not None and len(buf) < self._cap and not self._closed:
+                buf.append(value)
+                return
+        elif not self._closed:
+            # Hand off to the first live parked receiver. Owned: every waiter
+            # is a future of a loop on this thread, so set_result is safe.
+            while q:
+                entry = q.popleft()
+                cell = entry[0]
+                if cell is None:
+                    q.dead -= 1
+                    continue
+                entry[0] = None
+                fut = cell[0]
+                if fut is None or fut.done():
+                    continue
+                index = entry[2]
+                cell[0] = None
+                cell[1] = result = value if index is None else (index, value, True)
+                try:
+                    fut.set_result(result)
+                except RuntimeError:  # a task of a closed loop: it never resumes
+                    continue
+                if q and q[0][0] is None:
+                    _trim(q)
+                return
         if self._try_send(value):
             return
         # Slow path: park until a receiver takes the value or the channel closes.
         loop = _get_running_loop()
         self._loop = loop  # the loop to ask for a hand-over (it may have changed)
         fut = _Future(loop=loop)
-        cell, entry, q = self._enqueue(True, fut, value)
+        cell = [fut, None, self._owner]
+        entry = [cell, value, None]
+        q = self._senders
+        if q is None:
+            q = self._senders = _new_queue()
+        q.append(entry)
         task = _current_tasks.get(loop) or _current_task(loop)
-        parked[task] = _reason("chan send")  # type: ignore[index]
+        parked[task] = _reason("chan send") if _overrides[0] else "chan send"  # type: ignore[index]
         try:
             result = await fut
         except _CancelledError as exc:
@@ -320,9 +351,14 @@ class chan(Generic[T]):
         loop = _get_running_loop()
         self._loop = loop
         fut = _Future(loop=loop)
-        cell, entry, q = self._enqueue(False, fut, None)
+        cell = [fut, None, self._owner]
+        entry = [cell, None, None]
+        q = self._receivers
+        if q is None:
+            q = self._receivers = _new_queue()
+        q.append(entry)
         task = _current_tasks.get(loop) or _current_task(loop)
-        parked[task] = _reason("chan receive")  # type: ignore[index]
+        parked[task] = _reason("chan receive") if _overrides[0] else "chan receive"  # type: ignore[index]
         try:
             return await fut
         except _CancelledError as exc:

@@ -30,13 +30,21 @@ __all__ = ["parked", "waiting_as"]
 parked: dict[asyncio.Task | threading.Thread, str] = {}
 
 _reason_var: ContextVar[str | None] = ContextVar("gopy_wait_reason", default=None)
+#: ``[n]``: how many ``waiting_as`` blocks are open in any thread; while it is
+#: 0 a park records its own reason without looking the context variable up.
+_overrides = [0]
+_overrides_lock = threading.Lock()
 
 
 @contextmanager
 def waiting_as(reason: str) -> Iterator[None]:
     """Make every park inside the block record ``reason`` instead of the primitive's own."""
+    with _overrides_lock:
+        _overrides[0] += 1
     token = _reason_var.set(reason)
     try:
         yield
     finally:
         _reason_var.reset(token)
+        with _overrides_lock:
+            _overrides[0] -= 1

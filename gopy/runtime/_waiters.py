@@ -30,7 +30,7 @@ import threading
 from collections import deque
 from typing import Any
 
-from gopy.runtime._parking import _reason_var
+from gopy.runtime._parking import _overrides, _reason_var
 
 __all__ = ["_lock", "_WaitQueue", "_new_queue", "_pop_live", "_withdraw", "_wake", "_LockType"]
 
@@ -188,6 +188,8 @@ def _give_up_all(cell: list[Any], entries: list[Any]) -> bool:
 
 def _reason(default: str) -> str:
     """The wait reason to record: ``waiting_as``'s if one is active, else ``default``."""
+    if not _overrides[0]:
+        return default
     reason = _reason_var.get()
     return default if reason is None else reason
 
