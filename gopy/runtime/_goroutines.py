@@ -36,6 +36,8 @@ _CO_COROUTINE = inspect.CO_COROUTINE
 _get_running_loop = asyncio._get_running_loop
 _Task = asyncio.Task
 _FunctionType = types.FunctionType
+# 3.12+: asyncio.eager_task_factory, which go() inlines as it inlines create_task
+_eager_task_factory = getattr(asyncio, "eager_task_factory", object())
 _NO_LOOP_MESSAGE = (
     "gopy.go needs a running event loop (call it inside `gopy run`, "
     "gopy.run_program(), asyncio.run() or another running loop)"
@@ -96,13 +98,21 @@ def go(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
         plain = _plain_loop_types.get(type(loop))
         if plain is None:
             plain = _is_plain_loop_type(type(loop))
-        if plain and loop._task_factory is None and not loop._debug:  # type: ignore[attr-defined]
-            task = _Task(coro, loop=loop)
+        if plain and not loop._debug:  # type: ignore[attr-defined]
+            factory = loop._task_factory  # type: ignore[attr-defined]
+            if factory is None:
+                task = _Task(coro, loop=loop)
+            elif factory is _eager_task_factory:
+                task = _Task(coro, loop=loop, eager_start=True)
+            else:
+                task = loop.create_task(coro)
         else:
             task = loop.create_task(coro)
         if sup is not None:  # sup.spawn() inlined too
             sup.goroutines[task] = next(sup.ids)
             task.add_done_callback(sup.on_task_done, context=_CALLBACK_CONTEXT)
+        elif task.done():  # ran to the end eagerly: no callback round trip
+            _unsupervised_done(task)
         else:
             _background.add(task)
             task.add_done_callback(_unsupervised_done, context=_CALLBACK_CONTEXT)
