@@ -110,7 +110,7 @@ def daisy(n: int, baseline: bool, gc_off: bool) -> tuple[float, float]:
 # -- after() in a select loop --------------------------------------------------------
 
 
-async def _after_loop(iterations: int) -> list[tuple[int, float]]:
+async def _after_loop(iterations: int) -> list[tuple[int, float, int, float]]:
     import tracemalloc
 
     data: chan[int] = chan()
@@ -126,11 +126,18 @@ async def _after_loop(iterations: int) -> list[tuple[int, float]]:
         s = await select(recv_case(data), recv_case(gopy.after(60)))
         assert s.index == 0
         if i % (iterations // 10) == 0:
-            marks.append((i, tracemalloc.get_traced_memory()[0] / 2**20))
-    marks.append((iterations, tracemalloc.get_traced_memory()[0] / 2**20))
+            marks.append(_after_mark(i, tracemalloc))
+    marks.append(_after_mark(iterations, tracemalloc))
     tracemalloc.stop()
     await p
     return marks
+
+
+def _after_mark(i: int, tracemalloc: Any) -> tuple[int, float, int, float]:
+    """Iteration, traced MiB, timer handles in the loop's heap, peak RSS MiB."""
+    scheduled = len(getattr(asyncio.get_running_loop(), "_scheduled", ()))
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return i, tracemalloc.get_traced_memory()[0] / 2**20, scheduled, rss
 
 
 # -- spawning under an eager task factory ---------------------------------------------
@@ -183,8 +190,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{elapsed:.2f} s, peak RSS {peak:.0f} MiB")
     elif args.scenario == "after":
         marks = asyncio.run(_after_loop(args.iterations))
-        for i, mib in marks:
-            print(f"  after {i:>8} iterations: {mib:7.2f} MiB traced")
+        for i, mib, scheduled, rss in marks:
+            print(f"  after {i:>8} iterations: {mib:8.2f} MiB traced, {scheduled:>7} timer handles "
+                  f"in the loop's heap, peak RSS {rss:.0f} MiB")
     else:
         if not hasattr(asyncio, "eager_task_factory"):
             print("  eager task factories need Python 3.12+")

@@ -57,6 +57,7 @@ class Selected(NamedTuple):
 _new_selected = tuple.__new__
 _DEFAULT = Selected(-1, None, False)
 _PARK = object()
+_FOREIGN = object()
 
 #: A select case: ``(channel, is_send, value_to_send)``; build it with
 #: ``recv_case`` or ``send_case``.
@@ -96,17 +97,22 @@ def _foreign(cases: tuple[Case, ...]) -> list[chan[Any]]:
     return foreign
 
 
-def _commit_ready(cases: tuple[Case, ...], default: bool) -> Any:
-    """Run one ready case: its ``Selected``; ``_DEFAULT``; or ``_PARK``."""
+def _commit_ready(cases: tuple[Case, ...], default: bool, me: int) -> Any:
+    """Run one ready case: its ``Selected``; ``_DEFAULT``; ``_PARK``; or, when
+    ``me`` is a thread ident and some channel is not owned by it, ``_FOREIGN``
+    (before touching any channel)."""
     chosen = -1
     ready = 0
     index = 0
     try:
         for ch, is_send, _ in cases:
-            if ch is not None and (ch._send_ready() if is_send else ch._recv_ready()):
-                ready += 1
-                if ready == 1 or _random() * ready < 1.0:
-                    chosen = index
+            if ch is not None:
+                if me and ch._owner != me:
+                    return _FOREIGN
+                if ch._send_ready() if is_send else ch._recv_ready():
+                    ready += 1
+                    if ready == 1 or _random() * ready < 1.0:
+                        chosen = index
             index += 1
     except (TypeError, ValueError, AttributeError):
         raise _bad_case(cases, index) from None
@@ -154,9 +160,8 @@ def _outcome(cases: tuple[Case, ...], result: tuple[int, Any, bool]) -> Selected
 
 async def select(*cases: Case, default: bool = False) -> Selected:
     """Run one ready case (chosen uniformly at random), else ``default``, else wait."""
-    foreign = _foreign(cases)
-    if not foreign:
-        outcome = _commit_ready(cases, default)
+    outcome = _commit_ready(cases, default, _get_ident())
+    if outcome is not _FOREIGN:
         if outcome is not _PARK:
             return outcome  # type: ignore[no-any-return]
         if not cases:
@@ -166,10 +171,10 @@ async def select(*cases: Case, default: bool = False) -> Selected:
         cell, entries = _enqueue(cases, fut)
     else:
         loop = _get_running_loop()
-        for ch in foreign:
+        for ch in _foreign(cases):
             await adopt_async(ch, loop)
         with _lock:
-            outcome = _commit_ready(cases, default)
+            outcome = _commit_ready(cases, default, 0)
             if outcome is not _PARK:
                 return outcome  # type: ignore[no-any-return]
             fut = _Future(loop=loop)
@@ -203,7 +208,7 @@ def select_blocking(*cases: Case, default: bool = False) -> Selected:
     for ch in _foreign(cases):
         adopt(ch, loop)
     with _lock:
-        outcome = _commit_ready(cases, default)
+        outcome = _commit_ready(cases, default, 0)
         if outcome is not _PARK:
             return outcome  # type: ignore[no-any-return]
         if loop is not None:
