@@ -32,8 +32,15 @@ from gopy.runtime._channels import (
     chan,
 )
 from gopy.runtime._ownership import adopt, adopt_async
-from gopy.runtime._parking import parked
-from gopy.runtime._waiters import _give_up_all, _lock, _new_queue, _reason, _thread_waiter
+from gopy.runtime._parking import _overrides, parked
+from gopy.runtime._waiters import (
+    _give_up_all,
+    _lock,
+    _new_queue,
+    _reason,
+    _thread_waiter,
+    _withdraw,
+)
 
 __all__ = ["select", "select_blocking", "recv_case", "send_case", "Selected", "Case"]
 
@@ -180,7 +187,7 @@ async def select(*cases: Case, default: bool = False) -> Selected:
             fut = _Future(loop=loop)
             cell, entries = _enqueue(cases, fut)
     task = _task_on(loop)  # type: ignore[arg-type]
-    parked[task] = _reason("select")  # type: ignore[index]
+    parked[task] = _reason("select") if _overrides[0] else "select"  # type: ignore[index]
     try:
         try:
             await fut
@@ -196,7 +203,14 @@ async def select(*cases: Case, default: bool = False) -> Selected:
             _give_up_all(cell, entries)
             raise
         else:
-            _give_up_all(cell, entries)
+            me = cell[2]
+            for ch, _, _ in cases:
+                if ch is not None and ch._owner != me:
+                    _give_up_all(cell, entries)  # some channel became shared meanwhile
+                    break
+            else:  # all still owned by this thread: no lock needed
+                for q, entry in entries:
+                    _withdraw(q, entry)
     finally:
         del parked[task]  # type: ignore[arg-type]
     return _outcome(cases, cell[1])
