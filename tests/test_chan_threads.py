@@ -374,3 +374,30 @@ async def test_receive_from_a_coroutine_says_it_was_not_awaited() -> None:
         gopy.range_of(make())
     with pytest.raises(TypeError, match="needs a channel"):
         gopy.recv_blocking([])  # type: ignore[arg-type]
+
+
+async def test_call_in_thread_runs_a_blocking_main_that_starts_goroutines() -> None:
+    from gopy.runtime._goroutines import call_in_thread
+
+    async def double(c: chan[int], out: chan[int]) -> None:
+        await out.send(2 * await c.recv())  # type: ignore[operator]
+
+    def main(n: int) -> list[int]:
+        c: chan[int] = chan()
+        out: chan[int] = chan()
+        for _ in range(n):
+            gopy.go(double, c, out)
+        for i in range(n):
+            c.send_blocking(i)
+        got = sorted(out.recv_blocking() for _ in range(n))  # type: ignore[type-var]
+        if select_blocking(recv_case(gopy.after(0.001))).index != 0:
+            raise AssertionError("unreachable")
+        return got  # type: ignore[return-value]
+
+    assert await call_in_thread(main, 5) == [0, 2, 4, 6, 8]
+
+    def fails() -> None:
+        raise KeyError("from the thread")
+
+    with pytest.raises(KeyError, match="from the thread"):
+        await call_in_thread(fails)

@@ -30,7 +30,7 @@ from gopy.runtime._supervisor import (
     run_supervised,
 )
 
-__all__ = ["go", "run_program", "run_supervised", "Deadlock", "GoroutinePanic"]
+__all__ = ["go", "call_in_thread", "run_program", "run_supervised", "Deadlock", "GoroutinePanic"]
 
 _CO_COROUTINE = inspect.CO_COROUTINE
 _get_running_loop = asyncio._get_running_loop
@@ -231,3 +231,48 @@ def _thread_goroutine(
     except RuntimeError:  # the loop is closed: the program is over
         if coro is not None:
             coro.close()
+
+
+async def call_in_thread(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """Run plain ``fn`` as a thread goroutine and wait for its result (or its exception).
+
+    For a plain ``def main()`` that blocks on channels: it runs where it may
+    block, ``go`` inside it starts goroutines on this loop, its timers use this
+    loop's clock, and a supervisor counts it as a running thread.
+    """
+    loop = asyncio.get_running_loop()
+    sup = _supervisors.get(loop)
+    fut: asyncio.Future[Any] = loop.create_future()
+    context = contextvars.copy_context()
+    if sup is not None:
+        with sup.threads_lock:
+            sup.threads += 1
+
+    def finish(exc: BaseException | None, result: Any) -> None:
+        if sup is not None:
+            with sup.threads_lock:
+                sup.threads -= 1
+        if fut.done():
+            return
+        if exc is not None:
+            fut.set_exception(exc)
+        else:
+            fut.set_result(result)
+
+    def job() -> None:
+        _thread_state.loop, _thread_state.sup = loop, sup
+        try:
+            result = context.run(fn, *args, **kwargs)
+        except BaseException as exc:  # handed to the awaiting task, whatever it is
+            outcome: tuple[BaseException | None, Any] = (exc, None)
+        else:
+            outcome = (None, result)
+        finally:
+            _thread_state.loop = _thread_state.sup = None
+        try:
+            loop.call_soon_threadsafe(finish, *outcome)
+        except RuntimeError:  # the loop is closed: the program is over
+            pass
+
+    _workers.submit(job)
+    return await fut
