@@ -2,7 +2,7 @@
 
 Each scenario prints its figures; ratios are measured within one process.
 
-    python benchmarks/scale.py chanlinear [--sizes 2000 8000]
+    python benchmarks/scale.py chanlinear [--sizes 2000 8000] [--gc-off]
     python benchmarks/scale.py daisy [--n 100000] [--baseline]   # one chain per process
     python benchmarks/scale.py after [--iterations 1000000]
     python benchmarks/scale.py spawn                              # eager task factory, 3.12+
@@ -174,11 +174,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs=2, default=[2000, 8000])
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--baseline", action="store_true", help="daisy: bare asyncio futures")
-    parser.add_argument("--gc-off", action="store_true", help="daisy: without the cyclic GC")
+    parser.add_argument("--gc-off", action="store_true", help="chanlinear, daisy: without the cyclic GC")
     parser.add_argument("--iterations", type=int, default=1_000_000)
     args = parser.parse_args(argv)
     print(f"Python {sys.version.split()[0]}")
     if args.scenario == "chanlinear":
+        if args.gc_off:
+            gc.disable()
         for order in ("oldest", "newest", "random"):
             small, large = chanlinear(tuple(args.sizes), order)  # type: ignore[arg-type]
             print(f"  wake {order:<6} first: {small * 1e6:7.1f} us/goroutine at n={args.sizes[0]}, "
