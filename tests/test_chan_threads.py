@@ -401,3 +401,18 @@ async def test_call_in_thread_runs_a_blocking_main_that_starts_goroutines() -> N
 
     with pytest.raises(KeyError, match="from the thread"):
         await call_in_thread(fails)
+
+
+async def test_a_blocked_thread_goroutine_is_listed_with_its_reason() -> None:
+    from gopy.runtime._goroutines import thread_goroutines
+
+    c: chan[int] = chan()
+    gopy.go(c.recv_blocking)
+    while not any(r == "chan receive" for r in parked.copy().values()):
+        await asyncio.sleep(0.001)
+    blocked = [t for t in thread_goroutines.copy() if parked.copy().get(t) == "chan receive"]
+    assert len(blocked) == 1
+    await c.send(1)
+    while blocked[0] in thread_goroutines.copy():
+        await asyncio.sleep(0.001)
+    assert blocked[0] not in parked

@@ -49,6 +49,11 @@ _thread_state = threading.local()
 #: goroutines started on loops without a supervisor (plain asyncio users)
 _background: set[asyncio.Task] = set()
 
+#: thread -> (its supervisor or None, goroutine id) while it runs a thread
+#: goroutine (written by that thread; readers take ``.copy()``). With
+#: ``_parking.parked`` it tells deadlock detection which threads are blocked.
+thread_goroutines: dict[threading.Thread, tuple[Any, int]] = {}
+
 
 # -------------------------------------------------------------------- go ---
 
@@ -208,6 +213,8 @@ def _thread_goroutine(
 ) -> None:
     """Body of a thread goroutine: run ``fn``, then report back to the loop thread."""
     _thread_state.loop, _thread_state.sup = loop, sup
+    me = threading.current_thread()
+    thread_goroutines[me] = (sup, gid)
     exc: BaseException | None = None
     coro = None
     try:
@@ -218,6 +225,7 @@ def _thread_goroutine(
         exc = e
     finally:
         _thread_state.loop = _thread_state.sup = None
+        del thread_goroutines[me]
     try:
         if sup is not None:
             loop.call_soon_threadsafe(sup.thread_finished, gid, exc, coro)
