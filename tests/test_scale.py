@@ -79,5 +79,7 @@ async def _cancel_mutex_waiters(n: int) -> float:
 
 
 @pytest.mark.parametrize("run", [_cancel_parked, _cancel_mutex_waiters], ids=["recv", "mutex"])
-def test_cancelling_parked_waiters_costs_the_same_per_waiter_at_any_size(run: Callable[[int], Awaitable[float]]) -> None:
+def test_cancelling_parked_waiters_costs_the_same_per_waiter_at_any_size(
+    run: Callable[[int], Awaitable[float]],
+) -> None:
     assert per_goroutine_ratio(run) < 2.0

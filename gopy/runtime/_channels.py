@@ -49,10 +49,11 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from operator import index as _index
 from typing import Any, Generic, NoReturn, TypeVar
 
+from gopy.runtime._chan_threads import _ThreadSide
 from gopy.runtime._ownership import UNBOUND, adopt, adopt_async
 from gopy.runtime._parkops import (
     _BLOCK,
@@ -62,7 +63,6 @@ from gopy.runtime._parkops import (
     _absorb_cancel,
     _await_cell,
     _block_forever,
-    _block_thread,
     _block_thread_forever,
     _redeliver_cancel,  # noqa: F401  (re-exported: tests patch it here)
     _task_on,  # noqa: F401
@@ -76,7 +76,6 @@ from gopy.runtime._waiters import (
     _peek_live,
     _pop_live,
     _reason,
-    _thread_waiter,
     _trim,
 )
 
@@ -97,7 +96,7 @@ _Future = asyncio.Future
 _current_tasks: dict[Any, asyncio.Task[Any]] = getattr(asyncio.tasks, "_current_tasks", {})
 
 
-class chan(Generic[T]):
+class chan(_ThreadSide[T], Generic[T]):
     """A Go channel: ``chan()`` is unbuffered (rendezvous), ``chan(n)`` holds n values.
 
     Usable from asyncio tasks (``await ch.send(v)``) and from threads
@@ -427,50 +426,6 @@ class chan(Generic[T]):
                 index = entry[2]
                 _claim(cell, _CLOSED if index is None else (index, None, False))
 
-    # -- operations for threads (Go's blocking forms) ------------------------
-
-    def send_blocking(self, value: T) -> None:
-        """``ch <- value`` in a plain function: block the calling thread until sent."""
-        if self._mine():
-            if self._try_send(value):
-                return
-            raise RuntimeError(_WOULD_BLOCK.format(op="a channel send"))
-        with _lock:
-            if self._try_send(value):
-                return
-            if _get_running_loop() is not None:
-                raise RuntimeError(_WOULD_BLOCK.format(op="a channel send"))
-            cell, entry, q = self._enqueue(True, _thread_waiter(), value)
-        if _block_thread(cell, q, entry, "chan send") is _CLOSED:
-            raise ChannelClosed("send on closed channel")
-
-    def _recv_blocking_any(self) -> Any:
-        if self._mine():
-            value = self._try_recv()
-            if value is _BLOCK:
-                raise RuntimeError(_WOULD_BLOCK.format(op="a channel receive"))
-            return value
-        with _lock:
-            value = self._try_recv()
-            if value is not _BLOCK:
-                return value
-            if _get_running_loop() is not None:
-                raise RuntimeError(_WOULD_BLOCK.format(op="a channel receive"))
-            cell, entry, q = self._enqueue(False, _thread_waiter(), None)
-        return _block_thread(cell, q, entry, "chan receive")
-
-    def recv_blocking(self) -> T | None:
-        """``<-ch`` in a plain function: block the calling thread for a value (``None`` once closed)."""
-        value = self._recv_blocking_any()
-        return None if value is _CLOSED else value
-
-    def recv_ok_blocking(self) -> tuple[T | None, bool]:
-        """``v, ok := <-ch`` in a plain function."""
-        value = self._recv_blocking_any()
-        if value is _CLOSED:
-            return None, False
-        return value, True
-
     # -- iteration ---------------------------------------------------------
 
     def __aiter__(self) -> AsyncIterator[T]:
@@ -500,17 +455,8 @@ class chan(Generic[T]):
             "function (a thread goroutine) use gopy.range_blocking(ch), which blocks"
         )
 
-    def _iter_blocking(self) -> Iterator[T]:
-        """Receive until closed, blocking the calling thread (``range_blocking``)."""
-        while True:
-            value = self._recv_blocking_any()
-            if value is _CLOSED:
-                return
-            yield value
-
 
 def _live(q: Any) -> int:
     if not q:
         return 0
     return sum(1 for e in q if e[0] is not None and e[0][0] is not None)
-

@@ -74,7 +74,9 @@ def _absorb_cancel(task: asyncio.Task[Any] | None, exc: BaseException) -> None:
         task.get_loop().call_soon(_redeliver_cancel, task, msg)
 
 
-async def _await_cell(fut: asyncio.Future[Any], cell: list[Any], q: Any, entry: Any, reason: str) -> Any:
+async def _await_cell(
+    fut: asyncio.Future[Any], cell: list[Any], q: Any, entry: Any, reason: str
+) -> Any:
     """Wait for a parked task's cell to be completed; its result.
 
     A cancellation (or any exception thrown in) before completion withdraws

@@ -18,6 +18,7 @@ __all__ = ["range_of", "range_blocking"]
 
 T = TypeVar("T")
 
+
 class _AsyncIter(Generic[T]):
     """Async iteration over a plain iterator."""
 

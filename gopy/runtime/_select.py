@@ -243,4 +243,3 @@ def select_blocking(*cases: Case, default: bool = False) -> Selected:
         del parked[me]
     _give_up_all(cell, entries)
     return _outcome(cases, cell[1])
-

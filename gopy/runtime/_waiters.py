@@ -199,4 +199,3 @@ def _thread_waiter() -> Any:
     w = _allocate_lock()
     w.acquire()
     return w
-
