@@ -538,3 +538,28 @@ async def test_go_from_a_non_goroutine_thread_says_there_is_no_loop() -> None:
 
     message = await asyncio.get_running_loop().run_in_executor(None, in_executor)
     assert "running event loop" in message
+
+
+@pytest.mark.skipif(not hasattr(asyncio, "eager_task_factory"), reason="eager tasks are 3.12+")
+async def test_go_under_an_eager_task_factory_starts_eagerly_and_reports_failures() -> None:
+    loop = asyncio.get_running_loop()
+    loop.set_task_factory(asyncio.eager_task_factory)  # type: ignore[attr-defined]
+    seen: list[Any] = []
+    loop.set_exception_handler(lambda _loop, ctx: seen.append(ctx["exception"]))
+    ran: list[int] = []
+
+    async def quick(i: int) -> None:
+        ran.append(i)
+
+    async def boom() -> None:
+        raise ValueError("eager")
+
+    try:
+        gopy.go(quick, 1)
+        assert ran == [1]  # ran to its end inside go(), as create_task would
+        gopy.go(boom)
+        await asyncio.sleep(0)
+        assert [str(e) for e in seen] == ["eager"]
+    finally:
+        loop.set_task_factory(None)
+        loop.set_exception_handler(None)

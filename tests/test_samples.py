@@ -288,6 +288,21 @@ exactly(
 # -- the tests ----------------------------------------------------------------
 
 
+
+# Plain-def workers in threads, fed and drained by goroutines (issue 9).
+exactly(
+    "thread_pool_hashing",
+    "file0 d29751f2649b32ff",
+    "file1 1fb6a051d8996888",
+    "file2 d95df32a84545f36",
+    "file3 21f9b56105cdbdcd",
+    "file4 4e11839a20de3d95",
+    "file5 ffb9a8fd442d2723",
+    "file6 1c71913afd264023",
+    "file7 30bd6d97affa9196",
+    "8 files hashed by 4 thread workers",
+)
+
 def sample_names() -> list[str]:
     return sorted(path.stem for path in SAMPLES.glob("*.gopy"))
 

@@ -53,7 +53,7 @@ async def test_waitgroup_releases_every_waiter_at_zero() -> None:
     await asyncio.gather(*tasks)
     assert sorted(released) == [0, 1, 2]
     assert not any(t in parked for t in tasks)
-    assert wg._waiters == []
+    assert not wg._waiters
 
 
 async def test_waitgroup_add_several_and_reuse() -> None:
@@ -89,7 +89,7 @@ async def test_waitgroup_wait_cancelled_leaves_no_waiter() -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert wg._waiters == []
+    assert not wg._waiters
     assert task not in parked
 
 
@@ -102,7 +102,7 @@ async def test_waitgroup_wait_cancelled_after_release_race() -> None:
     task.cancel()  # ...and the cancellation lands before it resumes
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert wg._waiters == []
+    assert not wg._waiters
     await wg.wait()
 
 
@@ -212,7 +212,7 @@ async def test_mutex_waiter_cancelled_leaves_no_waiter() -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert len(mu._waiters) == 0
+    assert not mu._waiters
     assert task not in parked
     mu.unlock()
     assert not mu.locked()
@@ -233,7 +233,7 @@ async def test_mutex_cancelled_after_hand_off_passes_it_on() -> None:
     assert mu.locked()
     mu.unlock()
     assert not mu.locked()
-    assert len(mu._waiters) == 0
+    assert not mu._waiters
 
 
 async def test_mutex_cancelled_after_hand_off_with_no_other_waiter_unlocks() -> None:
@@ -265,7 +265,7 @@ async def test_mutex_under_timeout_never_leaks() -> None:
     for _ in range(20):
         await asyncio.gather(*(contender(i) for i in range(30)))
         assert not mu.locked()
-        assert len(mu._waiters) == 0
+        assert not mu._waiters
     assert acquired > 0
 
 

@@ -1,19 +1,33 @@
 """The runtime: Go's concurrency on asyncio, what the ``.gopy`` syntax lowers to.
 
-Channels (``_channels``), ``select`` (``_select``), timers (``_timers``),
+Channels (``_channels``, ``_chanops``, ``_range``, ``_waiters``,
+``_ownership``), ``select`` (``_select``), timers (``_timers``),
 ``WaitGroup``/``Mutex`` (``_sync``), ``defer`` (``_defer``), goroutines
 (``_goroutines``, ``_worker_threads``) and program supervision: panics and
 deadlock detection (``_supervisor``, ``_deadlock_probe``, ``_reports``,
-``_parking``). It is a plain asyncio library: it imports nothing from the
-compiler or the surfaces, so a program that runs cached code never loads them.
+``_parking``). Every primitive works from asyncio tasks on any loop and from
+threads (the ``*_blocking`` forms). It is a plain asyncio library: it imports
+nothing from the compiler or the surfaces, so a program that runs cached code
+never loads them.
 """
 
 from __future__ import annotations
 
-from gopy.runtime._channels import ChannelClosed, cap, chan, close, range_of, recv, recv_ok, send
+from gopy.runtime._chanops import (
+    cap,
+    close,
+    recv,
+    recv_blocking,
+    recv_ok,
+    recv_ok_blocking,
+    send,
+    send_blocking,
+)
+from gopy.runtime._channels import ChannelClosed, chan
 from gopy.runtime._defer import Defers
 from gopy.runtime._goroutines import Deadlock, GoroutinePanic, go, run_program, run_supervised
-from gopy.runtime._select import Selected, recv_case, select, send_case
+from gopy.runtime._range import range_blocking, range_of
+from gopy.runtime._select import Selected, recv_case, select, select_blocking, send_case
 from gopy.runtime._sync import Mutex, WaitGroup
 from gopy.runtime._timers import Ticker, Timer, after, sleep, tick
 
@@ -32,7 +46,12 @@ __all__ = [
     "recv",
     "recv_ok",
     "range_of",
+    "send_blocking",
+    "recv_blocking",
+    "recv_ok_blocking",
+    "range_blocking",
     "select",
+    "select_blocking",
     "recv_case",
     "send_case",
     "Selected",

@@ -1,34 +1,42 @@
-"""Go's channels on asyncio: direct hand-off, a FIFO buffer, close, nil.
+"""Go's channels for asyncio tasks and threads: direct hand-off, a FIFO buffer, close.
 
-A channel is one state object, like Go's ``hchan``: a buffer deque, a deque
-of parked senders and a deque of parked receivers. Waiter entries are tuples:
+A channel is one state object, like Go's ``hchan``: a buffer, a queue of
+parked senders and a queue of parked receivers, each created on first use.
+Parked operations are cells and queue entries (see ``_waiters``): whoever
+completes one claims its cell, stores the result and wakes the waiter; a
+plain receiver gets the value (or ``_CLOSED``), a plain sender ``None`` (or
+``_CLOSED``: it raises), a select ``(index, value, ok)``.
 
-* receivers: ``(future, index)``
-* senders: ``(future, value, index)``
+Locking invariants (they do not rely on the GIL):
 
-``index`` is ``None`` for a plain ``send``/``recv``; for a ``select`` it is the
-case's position, and the one future is shared by all the select's entries.
-Whoever completes a parked operation removes the entry and resolves its
-future: a plain receiver gets the value (or ``_CLOSED``), a plain sender
-``None``, a select ``(index, value, ok)``.
-
-Invariants:
-
-* An entry whose future is done is dead (its task was cancelled, or its
-  select already committed on another channel): anyone who pops it skips it,
-  and its owner removes it when it resumes, so none is left behind.
+* One runtime lock (``_waiters._lock``) guards the state of every *shared*
+  channel, the cells of every parked operation, WaitGroup, Mutex and timer
+  state, and ``_ownership``'s requests. It is a leaf: held only for a few
+  non-blocking steps, never across an ``await``, a blocking wait or user
+  code, and never taken twice (so it cannot deadlock).
+* A channel *owned* by a loop (``chan._owner``, see ``_ownership``) is
+  touched only by that loop's thread, without the lock; it becomes shared,
+  for good, only in a callback on that thread. Every operation first checks
+  ``_owner is`` the caller's running loop; anything else goes through
+  ``adopt``, then takes the lock.
+* A cell is claimed at most once (``cell[0]`` set to ``None``), by the
+  counterpart completing it or by its owner giving up, always with the lock
+  held or on the owner loop's thread of a channel not shared. The waiter is
+  woken after its claim: a task on the waker's own loop by ``set_result``,
+  a task on another loop by ``call_soon_threadsafe``, a thread by releasing
+  its lock; none of these calls back into the runtime.
 * Live receivers are parked only while the buffer is empty and no live
-  sender is parked; live senders only while the buffer is full. (A parked
-  select with a send and a receive case on one unbuffered channel is in
-  both queues; it is never matched with itself, since only another task's
+  sender is parked; live senders only while the buffer is full. (A select
+  with a send and a receive case on one unbuffered channel is in both
+  queues; it is never matched with itself, since only another goroutine's
   operation pops entries.)
 * Operations that can complete at once do so without a future and without
   yielding to the event loop.
 
 Cancellation: a task cancelled after its parked operation was completed by
-the other side (its future already holds a result) returns that result
-normally (a receiver keeps the value it was handed; nothing is put back).
-The cancellation is not lost: ``_redeliver_cancel`` cancels the task again at
+the other side (its cell was claimed) returns that result normally (a
+receiver keeps the value it was handed; nothing is put back). The
+cancellation is not lost: ``_redeliver_cancel`` cancels the task again at
 its next suspension point, whatever it awaits there, unless by then every
 cancellation request was withdrawn with ``Task.uncancel()``. That is what
 ``asyncio.timeout()`` does when its body completed, so the timeout exits
@@ -39,125 +47,75 @@ task's result is returned.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import deque
-from collections.abc import AsyncIterator, Coroutine, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator
 from operator import index as _index
-from typing import Any, Generic, NoReturn, Protocol, TypeVar, overload
+from typing import Any, Generic, NoReturn, TypeVar
 
-from gopy.runtime._parking import parked
+from gopy.runtime._chan_threads import _ThreadSide
+from gopy.runtime._ownership import UNBOUND, adopt, adopt_async
+from gopy.runtime._parkops import (
+    _BLOCK,
+    _CLOSED,
+    _WOULD_BLOCK,
+    ChannelClosed,
+    _absorb_cancel,
+    _await_cell,
+    _block_forever,
+    _block_thread_forever,
+    _redeliver_cancel,  # noqa: F401  (re-exported: tests patch it here)
+    _task_on,  # noqa: F401
+)
+from gopy.runtime._parking import _overrides, parked
+from gopy.runtime._waiters import (
+    _claim,
+    _give_up,
+    _lock,
+    _new_queue,
+    _peek_live,
+    _pop_live,
+    _reason,
+    _trim,
+)
 
-__all__ = [
-    "chan",
-    "ChannelClosed",
-    "send",
-    "recv",
-    "recv_ok",
-    "close",
-    "cap",
-    "range_of",
-]
+__all__ = ["chan", "ChannelClosed"]
 
 T = TypeVar("T")
-T_co = TypeVar("T_co", covariant=True)
 
-_get_running_loop = asyncio.get_running_loop
+_get_running_loop = asyncio._get_running_loop
 _current_task = asyncio.current_task
+_current_thread = threading.current_thread
+_get_ident = threading.get_ident
 _CancelledError = asyncio.CancelledError
 # Faster than loop.create_future() (no Python frame) and valid on any loop.
 _Future = asyncio.Future
 # {loop: running task}, kept by asyncio's task steps (C or Python). Reading it
-# avoids a second running-loop lookup (one getpid() system call each) on every
-# park; where a Python version stops maintaining it, the lookup falls back.
+# avoids a second running-loop lookup on every park; where a Python version
+# stops maintaining it, the lookup falls back.
 _current_tasks: dict[Any, asyncio.Task[Any]] = getattr(asyncio.tasks, "_current_tasks", {})
 
 
-def _task_on(loop: asyncio.AbstractEventLoop) -> asyncio.Task[Any] | None:
-    """The task running on ``loop`` (the caller's)."""
-    return _current_tasks.get(loop) or _current_task(loop)
+class chan(_ThreadSide[T], Generic[T]):
+    """A Go channel: ``chan()`` is unbuffered (rendezvous), ``chan(n)`` holds n values.
 
+    Usable from asyncio tasks (``await ch.send(v)``) and from threads
+    (``ch.send_blocking(v)``), on any number of loops and threads at once.
+    """
 
-class ChannelClosed(Exception):
-    """Go's channel panics: send on closed channel, close of closed or nil channel."""
-
-
-class _Sentinel:
-    """A named marker object."""
-
-    __slots__ = ("_name",)
-
-    def __init__(self, name: str) -> None:
-        self._name = name
-
-    def __repr__(self) -> str:
-        return self._name
-
-
-#: The result a plain parked receiver gets when the channel is closed.
-_CLOSED: Any = _Sentinel("<closed>")
-#: ``_recv_nowait`` / ``_send_nowait``: the operation would block.
-_BLOCK: Any = _Sentinel("<would block>")
-
-
-def _redeliver_cancel(task: asyncio.Task[Any], msg: Any) -> None:
-    """Cancel ``task`` again unless every cancellation request was withdrawn."""
-    # Runs once the task has suspended again. cancelling() == 0 means the
-    # requesters took it back (asyncio.timeout's exit after a completed body).
-    # If a newer request is already in flight, cancelling twice still throws
-    # a single CancelledError.
-    if not task.done() and task.cancelling():
-        task.uncancel()  # keep the count: this is the same request, delivered late
-        task.cancel(msg)
-
-
-def _absorb_cancel(task: asyncio.Task[Any] | None, exc: BaseException) -> None:
-    """The operation completed although ``task`` was cancelled: deliver it later."""
-    if task is not None and task.cancelling():
-        msg = exc.args[0] if exc.args else None
-        task.get_loop().call_soon(_redeliver_cancel, task, msg)
-
-
-def _discard(queue: deque[Any], entry: Any) -> None:
-    """Remove ``entry`` from ``queue`` if a counterpart has not popped it already."""
-    # Test first: a failing deque.remove() formats the entry's repr (a future's
-    # repr is slow) into its ValueError.
-    if entry in queue:
-        queue.remove(entry)
-
-
-def _abandon(fut: asyncio.Future[Any], queue: deque[Any], entry: Any) -> None:
-    """A parked operation is left by an exception other than cancellation: kill its entry."""
-    if not fut.done():
-        fut.cancel()
-    _discard(queue, entry)
-
-
-async def _block_forever(reason: str) -> NoReturn:
-    """Park the current task for good (a nil channel, an empty select)."""
-    loop = _get_running_loop()
-    fut: asyncio.Future[Any] = _Future(loop=loop)
-    task = _task_on(loop)
-    parked[task] = reason  # type: ignore[index]
-    try:
-        await fut
-    finally:
-        del parked[task]  # type: ignore[arg-type]
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-class chan(Generic[T]):
-    """A Go channel: ``chan()`` is unbuffered (rendezvous), ``chan(n)`` holds n values."""
-
-    __slots__ = ("_cap", "_buf", "_senders", "_receivers", "_closed")
+    __slots__ = ("_cap", "_buf", "_senders", "_receivers", "_closed", "_owner", "_loop")
 
     def __init__(self, capacity: int = 0) -> None:
         capacity = _index(capacity)
         if capacity < 0:
             raise ValueError("makechan: size out of range")
         self._cap: int = capacity
-        self._buf: deque[T] = deque()
-        self._senders: deque[tuple[asyncio.Future[Any], T, int | None]] = deque()
-        self._receivers: deque[tuple[asyncio.Future[Any], int | None]] = deque()
+        self._buf: deque[T] | None = None
+        self._senders: Any = None
+        self._receivers: Any = None
         self._closed: bool = False
+        self._owner: int = UNBOUND
+        self._loop: Any = None
 
     # -- introspection ---------------------------------------------------
 
@@ -172,40 +130,70 @@ class chan(Generic[T]):
         return self._closed
 
     def __len__(self) -> int:
-        return len(self._buf)
+        buf = self._buf
+        return 0 if buf is None else len(buf)
 
     def __bool__(self) -> bool:
         # An empty channel is still a channel: ``if ch:`` must not mean ``len(ch)``.
         return True
 
     def __repr__(self) -> str:
-        senders = sum(1 for e in self._senders if not e[0].done())
-        receivers = sum(1 for e in self._receivers if not e[0].done())
+        with _lock:
+            senders = _live(self._senders)
+            receivers = _live(self._receivers)
         state = "closed" if self._closed else "open"
         return (
-            f"<chan cap={self._cap} len={len(self._buf)} "
+            f"<chan cap={self._cap} len={len(self)} "
             f"waiting senders={senders} receivers={receivers} {state}>"
         )
 
-    # -- non-blocking halves (shared with select and timers) -------------
+    def _mine(self) -> bool:
+        """For synchronous operations: whether the caller may skip the lock."""
+        loop = _get_running_loop()
+        if self._owner == _get_ident() and self._loop is loop:
+            return True
+        return adopt(self, loop)
+
+    # -- non-blocking halves ---------------------------------------------
 
     def _send_nowait(self, value: T) -> bool:
+        """Send if that needs no waiting (from any thread); ``False`` if it would block."""
+        if self._mine():
+            return self._try_send(value)
+        with _lock:
+            return self._try_send(value)
+
+    def _recv_nowait(self) -> Any:
+        """Receive if that needs no waiting (from any thread): a value, ``_CLOSED`` or ``_BLOCK``."""
+        if self._mine():
+            return self._try_recv()
+        with _lock:
+            return self._try_recv()
+
+    # (``_try_*`` and below: with the lock held, or on the owner's thread)
+
+    def _try_send(self, value: T) -> bool:
         """Send if that needs no waiting; ``False`` if the sender would block."""
         if self._closed:
             raise ChannelClosed("send on closed channel")
-        receivers = self._receivers
-        while receivers:
-            fut, index = receivers.popleft()
-            if fut.done():
-                continue
-            fut.set_result(value if index is None else (index, value, True))
-            return True
-        if len(self._buf) < self._cap:
-            self._buf.append(value)
-            return True
+        q = self._receivers
+        if q:
+            found = _pop_live(q)
+            if found is not None:
+                cell, entry = found
+                index = entry[2]
+                _claim(cell, value if index is None else (index, value, True))
+                return True
+        if self._cap:
+            buf = self._buf
+            if buf is None:
+                buf = self._buf = deque()
+            if len(buf) < self._cap:
+                buf.append(value)
+                return True
         return False
 
-    def _recv_nowait(self) -> Any:
+    def _try_recv(self) -> Any:
         """Receive if that needs no waiting: a value, ``_CLOSED`` or ``_BLOCK``."""
         buf = self._buf
         if buf:
@@ -213,162 +201,230 @@ class chan(Generic[T]):
             if self._senders:
                 self._refill()
             return value
-        senders = self._senders
-        while senders:
-            fut, value, index = senders.popleft()
-            if fut.done():
-                continue
-            fut.set_result(None if index is None else (index, None, True))
-            return value
+        q = self._senders
+        if q:
+            found = _pop_live(q)
+            if found is not None:
+                cell, entry = found
+                index = entry[2]
+                _claim(cell, None if index is None else (index, None, True))
+                return entry[1]
         if self._closed:
             return _CLOSED
         return _BLOCK
 
     def _refill(self) -> None:
         """A slot just freed in a full buffer: move the first parked sender's value in."""
-        senders = self._senders
-        while senders:
-            fut, value, index = senders.popleft()
-            if fut.done():
-                continue
-            self._buf.append(value)
-            fut.set_result(None if index is None else (index, None, True))
-            return
+        found = _pop_live(self._senders)
+        if found is not None:
+            cell, entry = found
+            self._buf.append(entry[1])  # type: ignore[union-attr]
+            index = entry[2]
+            _claim(cell, None if index is None else (index, None, True))
 
     def _recv_ready(self) -> bool:
         """Whether a receive would complete at once (drops dead senders at the head)."""
-        if self._buf or self._closed:
-            return True
-        senders = self._senders
-        while senders and senders[0][0].done():
-            senders.popleft()
-        return bool(senders)
+        return bool(self._buf) or self._closed or _peek_live(self._senders)
 
     def _send_ready(self) -> bool:
         """Whether a send would complete (or raise) at once."""
-        if self._closed or len(self._buf) < self._cap:
+        if self._closed or (self._cap and len(self) < self._cap):
             return True
-        receivers = self._receivers
-        while receivers and receivers[0][0].done():
-            receivers.popleft()
-        return bool(receivers)
+        return _peek_live(self._receivers)
 
-    # -- blocking operations ---------------------------------------------
+    def _enqueue(self, sending: bool, w: Any, value: Any) -> tuple[list[Any], list[Any], Any]:
+        """Park one plain operation: its cell, entry and queue."""
+        cell = [w, None, _get_ident()]
+        entry = [cell, value, None]
+        if sending:
+            q = self._senders
+            if q is None:
+                q = self._senders = _new_queue()
+        else:
+            q = self._receivers
+            if q is None:
+                q = self._receivers = _new_queue()
+        q.append(entry)
+        return cell, entry, q
+
+    # -- operations for tasks ----------------------------------------------
 
     async def send(self, value: T) -> None:
         """Send ``value``; wait for a receiver (unbuffered) or for buffer space."""
-        if self._closed:
-            raise ChannelClosed("send on closed channel")
-        receivers = self._receivers
-        while receivers:
-            fut, index = receivers.popleft()
-            if fut.done():
-                continue
-            fut.set_result(value if index is None else (index, value, True))
-            return
-        if len(self._buf) < self._cap:
-            self._buf.append(value)
+        if self._owner != _get_ident():
+            return await self._send_slow(value)
+        buf = self._buf
+        q = self._receivers
+        if not q:
+            if buf is not None and len(buf) < self._cap and not self._closed:
+                buf.append(value)
+                return
+        elif not self._closed:
+            # Hand off to the first live parked receiver. Owned: every waiter
+            # is a future of a loop on this thread, so set_result is safe.
+            while q:
+                entry = q.popleft()
+                cell = entry[0]
+                if cell is None:
+                    q.dead -= 1
+                    continue
+                entry[0] = None
+                fut = cell[0]
+                if fut is None or fut.done():
+                    continue
+                index = entry[2]
+                cell[0] = None
+                cell[1] = result = value if index is None else (index, value, True)
+                try:
+                    fut.set_result(result)
+                except RuntimeError:  # a task of a closed loop: it never resumes
+                    continue
+                if q and q[0][0] is None:
+                    _trim(q)
+                return
+        if self._try_send(value):
             return
         # Slow path: park until a receiver takes the value or the channel closes.
         loop = _get_running_loop()
+        self._loop = loop  # the loop to ask for a hand-over (it may have changed)
         fut = _Future(loop=loop)
-        entry = (fut, value, None)
-        self._senders.append(entry)
+        cell = [fut, None, self._owner]
+        entry = [cell, value, None]
+        q = self._senders
+        if q is None:
+            q = self._senders = _new_queue()
+        q.append(entry)
         task = _current_tasks.get(loop) or _current_task(loop)
-        parked[task] = "chan send"  # type: ignore[index]
+        parked[task] = _reason("chan send") if _overrides[0] else "chan send"  # type: ignore[index]
         try:
-            await fut
+            result = await fut
         except _CancelledError as exc:
-            if not fut.done() or fut.cancelled():
-                _discard(self._senders, entry)
-                raise
-            if fut.exception() is not None:  # closed meanwhile: the send did not happen
-                raise
+            if not _give_up(cell, q, entry) or cell[1] is _CLOSED:
+                raise  # not sent (a close is as true an outcome as the cancellation)
             # The value was taken before the cancellation landed: the send happened.
             _absorb_cancel(task, exc)
+            return
         except BaseException:  # thrown in by hand (coro.throw/close): leave nothing behind
-            _abandon(fut, self._senders, entry)
+            _give_up(cell, q, entry)
             raise
         finally:
             del parked[task]  # type: ignore[arg-type]
+        if result is _CLOSED:
+            raise ChannelClosed("send on closed channel")
 
-    async def recv(self) -> T | None:
-        """Receive a value; ``None`` at once when the channel is closed and drained."""
-        buf = self._buf
-        if buf:
-            value = buf.popleft()
-            if self._senders:
-                self._refill()
+    async def _send_slow(self, value: T) -> None:
+        loop = _get_running_loop()
+        if await adopt_async(self, loop):
+            return await self.send(value)
+        with _lock:
+            if self._try_send(value):
+                return
+            fut = _Future(loop=loop)
+            cell, entry, q = self._enqueue(True, fut, value)
+        if await _await_cell(fut, cell, q, entry, "chan send") is _CLOSED:
+            raise ChannelClosed("send on closed channel")
+
+    async def _recv_slow(self) -> Any:
+        """A receive by a thread that does not own the channel: the value, or ``_CLOSED``."""
+        loop = _get_running_loop()
+        if await adopt_async(self, loop):
+            value = self._try_recv()
+            if value is _BLOCK:
+                value = await self._park_receiver()
             return value
-        senders = self._senders
-        while senders:
-            fut, value, index = senders.popleft()
-            if fut.done():
-                continue
-            fut.set_result(None if index is None else (index, None, True))
-            return value
-        if self._closed:
-            return None
-        value = await self._park_receiver()
-        return None if value is _CLOSED else value
+        with _lock:
+            value = self._try_recv()
+            if value is not _BLOCK:
+                return value
+            fut = _Future(loop=loop)
+            cell, entry, q = self._enqueue(False, fut, None)
+        return await _await_cell(fut, cell, q, entry, "chan receive")
 
     async def _park_receiver(self) -> Any:
-        """Slow path of every receive: park until a value arrives or the channel closes.
+        """The owner's slow path of every receive: park until a value arrives or the channel closes.
 
         Returns the value, or ``_CLOSED``. A cancellation that lands after a
         sender handed over a value is absorbed (the value is returned and the
         cancellation re-delivered later); otherwise the entry leaves the queue.
         """
         loop = _get_running_loop()
+        self._loop = loop
         fut = _Future(loop=loop)
-        entry = (fut, None)
-        self._receivers.append(entry)
+        cell = [fut, None, self._owner]
+        entry = [cell, None, None]
+        q = self._receivers
+        if q is None:
+            q = self._receivers = _new_queue()
+        q.append(entry)
         task = _current_tasks.get(loop) or _current_task(loop)
-        parked[task] = "chan receive"  # type: ignore[index]
+        parked[task] = _reason("chan receive") if _overrides[0] else "chan receive"  # type: ignore[index]
         try:
             return await fut
         except _CancelledError as exc:
-            if not fut.done() or fut.cancelled():
-                _discard(self._receivers, entry)
+            if not _give_up(cell, q, entry):
                 raise
             _absorb_cancel(task, exc)
-            return fut.result()
+            return cell[1]
         except BaseException:
-            _abandon(fut, self._receivers, entry)
+            _give_up(cell, q, entry)
             raise
         finally:
             del parked[task]  # type: ignore[arg-type]
 
-    async def recv_ok(self) -> tuple[T | None, bool]:
-        """Receive ``(value, True)``, or ``(None, False)`` once closed and drained."""
+    async def recv(self) -> T | None:
+        """Receive a value; ``None`` at once when the channel is closed and drained."""
+        if self._owner != _get_ident():
+            value = await self._recv_slow()
+            return None if value is _CLOSED else value
         buf = self._buf
         if buf:
             value = buf.popleft()
             if self._senders:
                 self._refill()
-            return value, True
-        value = self._recv_nowait()
+            return value
+        value = self._try_recv()
         if value is _BLOCK:
             value = await self._park_receiver()
+        return None if value is _CLOSED else value
+
+    async def recv_ok(self) -> tuple[T | None, bool]:
+        """Receive ``(value, True)``, or ``(None, False)`` once closed and drained."""
+        if self._owner != _get_ident():
+            value = await self._recv_slow()
+        else:
+            buf = self._buf
+            if buf:
+                value = buf.popleft()
+                if self._senders:
+                    self._refill()
+                return value, True
+            value = self._try_recv()
+            if value is _BLOCK:
+                value = await self._park_receiver()
         if value is _CLOSED:
             return None, False
         return value, True
 
     def close(self) -> None:
         """Close: parked receivers get ``(None, False)``, parked senders raise."""
+        if self._mine():
+            self._close()
+        else:
+            with _lock:
+                self._close()
+
+    def _close(self) -> None:
         if self._closed:
             raise ChannelClosed("close of closed channel")
         self._closed = True
-        receivers = self._receivers
-        while receivers:
-            fut, index = receivers.popleft()
-            if not fut.done():
-                fut.set_result(_CLOSED if index is None else (index, None, False))
-        senders = self._senders
-        while senders:
-            fut = senders.popleft()[0]
-            if not fut.done():
-                fut.set_exception(ChannelClosed("send on closed channel"))
+        for q in (self._receivers, self._senders):
+            while q:
+                found = _pop_live(q)
+                if found is None:
+                    break
+                cell, entry = found
+                index = entry[2]
+                _claim(cell, _CLOSED if index is None else (index, None, False))
 
     # -- iteration ---------------------------------------------------------
 
@@ -376,157 +432,31 @@ class chan(Generic[T]):
         return self
 
     async def __anext__(self) -> T:
-        buf = self._buf
-        if buf:
-            value = buf.popleft()
-            if self._senders:
-                self._refill()
-            return value
-        value = self._recv_nowait()
-        if value is _BLOCK:
-            value = await self._park_receiver()
+        if self._owner != _get_ident():
+            value = await self._recv_slow()
+        else:
+            buf = self._buf
+            if buf:
+                value = buf.popleft()
+                if self._senders:
+                    self._refill()
+                return value
+            value = self._try_recv()
+            if value is _BLOCK:
+                value = await self._park_receiver()
         if value is _CLOSED:
             raise StopAsyncIteration
         return value
 
     def __iter__(self) -> NoReturn:
+        # Not iterable: unpacking (``a, b = ch``) must never receive by accident.
         raise TypeError(
-            "cannot range over a channel in a plain function: "
-            "receiving waits, so use 'async def' (and 'async for')"
+            "a channel is not iterable: in an 'async def' use 'async for'; in a plain "
+            "function (a thread goroutine) use gopy.range_blocking(ch), which blocks"
         )
 
 
-# -- the module-level operations the syntax lowers to (None is the nil channel)
-
-
-def send(ch: chan[T] | None, value: T) -> Coroutine[Any, Any, None]:
-    """``ch <- value``: ``await gopy.send(ch, value)``."""
-    if ch is None:
-        return _block_forever("chan send (nil chan)")
-    return ch.send(value)
-
-
-def recv(ch: chan[T] | None) -> Coroutine[Any, Any, T | None]:
-    """``<-ch``: ``await gopy.recv(ch)``."""
-    if ch is None:
-        return _block_forever("chan receive (nil chan)")
-    return ch.recv()
-
-
-class _OkReceiver(Protocol[T_co]):
-    """What ``recv_ok`` needs (covariant, so that ``v, ok = await recv_ok(c)`` type-checks)."""
-
-    def recv_ok(self) -> Coroutine[Any, Any, tuple[T_co | None, bool]]: ...
-
-
-def recv_ok(ch: _OkReceiver[T] | None) -> Coroutine[Any, Any, tuple[T | None, bool]]:
-    """``v, ok = <-ch``: ``await gopy.recv_ok(ch)``."""
-    if ch is None:
-        return _block_forever("chan receive (nil chan)")
-    return ch.recv_ok()
-
-
-def close(ch: chan[Any] | None) -> None:
-    """Go's ``close(ch)``."""
-    if ch is None:
-        raise ChannelClosed("close of nil channel")
-    ch.close()
-
-
-def cap(ch: chan[Any] | None) -> int:
-    """Go's ``cap(ch)``; ``cap(None) == 0``."""
-    if ch is None:
+def _live(q: Any) -> int:
+    if not q:
         return 0
-    return ch._cap
-
-
-# -- range -----------------------------------------------------------------
-
-
-class _AsyncIter(Generic[T]):
-    """Async iteration over a plain iterator."""
-
-    __slots__ = ("_it",)
-
-    def __init__(self, it: Iterator[T]) -> None:
-        self._it = it
-
-    def __aiter__(self) -> _AsyncIter[T]:
-        return self
-
-    async def __anext__(self) -> T:
-        try:
-            return next(self._it)
-        except StopIteration:
-            raise StopAsyncIteration from None
-
-
-class _NilRange:
-    """``range`` over the nil channel: blocks forever."""
-
-    __slots__ = ()
-
-    def __aiter__(self) -> _NilRange:
-        return self
-
-    async def __anext__(self) -> NoReturn:
-        await _block_forever("chan receive (nil chan)")
-
-    def __iter__(self) -> NoReturn:
-        chan.__iter__(None)  # type: ignore[arg-type]
-
-
-def _range_iter(x: Any, pairs: bool) -> Iterator[Any]:
-    """Go's range over a value that is not a channel, as a Python iterator."""
-    tx = type(x)
-    if tx is list or tx is tuple or tx is str or tx is range:
-        return iter(enumerate(x)) if pairs else iter(range(len(x)))
-    if tx is dict:
-        return iter(x.items()) if pairs else iter(x)
-    if hasattr(tx, "__index__") and tx is not bool:  # int, numpy integers, ...
-        if pairs:
-            raise TypeError("range over int permits only one iteration variable")
-        return iter(range(_index(x)))
-    if isinstance(x, Mapping):
-        return iter(x.items()) if pairs else iter(x)
-    if isinstance(x, Sequence):
-        return iter(enumerate(x)) if pairs else iter(range(len(x)))
-    if isinstance(x, Iterable):
-        return iter(enumerate(x)) if pairs else iter(x)
-    raise TypeError(f"cannot range over {x!r} (type {tx.__name__})")
-
-
-class _Range:
-    """What ``for ... := range x`` iterates: sync- and async-iterable."""
-
-    __slots__ = ("_it",)
-
-    def __init__(self, it: Iterator[Any]) -> None:
-        self._it = it
-
-    def __iter__(self) -> Iterator[Any]:
-        return self._it
-
-    def __aiter__(self) -> _AsyncIter[Any]:
-        return _AsyncIter(self._it)
-
-
-@overload
-def range_of(x: chan[T], pairs: bool = False) -> chan[T]: ...
-@overload
-def range_of(x: Any, pairs: bool = False) -> Any: ...
-
-
-def range_of(x: Any, pairs: bool = False) -> Any:
-    """The object behind ``for v := range x`` (see the architecture notes)."""
-    if type(x) is chan or isinstance(x, chan):
-        if pairs:
-            raise TypeError("range over channel permits only one iteration variable")
-        return x
-    if x is None:
-        if pairs:
-            raise TypeError("range over channel permits only one iteration variable")
-        return _NilRange()
-    # Evaluated now, as Go evaluates the range expression once before the
-    # loop: an error points at the `range` line, not into the loop machinery.
-    return _Range(_range_iter(x, pairs))
+    return sum(1 for e in q if e[0] is not None and e[0][0] is not None)

@@ -30,12 +30,14 @@ from gopy.runtime._supervisor import (
     run_supervised,
 )
 
-__all__ = ["go", "run_program", "run_supervised", "Deadlock", "GoroutinePanic"]
+__all__ = ["go", "call_in_thread", "run_program", "run_supervised", "Deadlock", "GoroutinePanic"]
 
 _CO_COROUTINE = inspect.CO_COROUTINE
 _get_running_loop = asyncio._get_running_loop
 _Task = asyncio.Task
 _FunctionType = types.FunctionType
+# 3.12+: asyncio.eager_task_factory, which go() inlines as it inlines create_task
+_eager_task_factory = getattr(asyncio, "eager_task_factory", object())
 _NO_LOOP_MESSAGE = (
     "gopy.go needs a running event loop (call it inside `gopy run`, "
     "gopy.run_program(), asyncio.run() or another running loop)"
@@ -46,6 +48,11 @@ _thread_state = threading.local()
 
 #: goroutines started on loops without a supervisor (plain asyncio users)
 _background: set[asyncio.Task] = set()
+
+#: thread -> (its supervisor or None, goroutine id) while it runs a thread
+#: goroutine (written by that thread; readers take ``.copy()``). With
+#: ``_parking.parked`` it tells deadlock detection which threads are blocked.
+thread_goroutines: dict[threading.Thread, tuple[Any, int]] = {}
 
 
 # -------------------------------------------------------------------- go ---
@@ -96,13 +103,21 @@ def go(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
         plain = _plain_loop_types.get(type(loop))
         if plain is None:
             plain = _is_plain_loop_type(type(loop))
-        if plain and loop._task_factory is None and not loop._debug:  # type: ignore[attr-defined]
-            task = _Task(coro, loop=loop)
+        if plain and not loop._debug:  # type: ignore[attr-defined]
+            factory = loop._task_factory  # type: ignore[attr-defined]
+            if factory is None:
+                task = _Task(coro, loop=loop)
+            elif factory is _eager_task_factory:
+                task = _Task(coro, loop=loop, eager_start=True)
+            else:
+                task = loop.create_task(coro)
         else:
             task = loop.create_task(coro)
         if sup is not None:  # sup.spawn() inlined too
             sup.goroutines[task] = next(sup.ids)
             task.add_done_callback(sup.on_task_done, context=_CALLBACK_CONTEXT)
+        elif task.done():  # ran to the end eagerly: no callback round trip
+            _unsupervised_done(task)
         else:
             _background.add(task)
             task.add_done_callback(_unsupervised_done, context=_CALLBACK_CONTEXT)
@@ -198,6 +213,8 @@ def _thread_goroutine(
 ) -> None:
     """Body of a thread goroutine: run ``fn``, then report back to the loop thread."""
     _thread_state.loop, _thread_state.sup = loop, sup
+    me = threading.current_thread()
+    thread_goroutines[me] = (sup, gid)
     exc: BaseException | None = None
     coro = None
     try:
@@ -208,6 +225,7 @@ def _thread_goroutine(
         exc = e
     finally:
         _thread_state.loop = _thread_state.sup = None
+        del thread_goroutines[me]
     try:
         if sup is not None:
             loop.call_soon_threadsafe(sup.thread_finished, gid, exc, coro)
@@ -221,3 +239,48 @@ def _thread_goroutine(
     except RuntimeError:  # the loop is closed: the program is over
         if coro is not None:
             coro.close()
+
+
+async def call_in_thread(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """Run plain ``fn`` as a thread goroutine and wait for its result (or its exception).
+
+    For a plain ``def main()`` that blocks on channels: it runs where it may
+    block, ``go`` inside it starts goroutines on this loop, its timers use this
+    loop's clock, and a supervisor counts it as a running thread.
+    """
+    loop = asyncio.get_running_loop()
+    sup = _supervisors.get(loop)
+    fut: asyncio.Future[Any] = loop.create_future()
+    context = contextvars.copy_context()
+    if sup is not None:
+        with sup.threads_lock:
+            sup.threads += 1
+
+    def finish(exc: BaseException | None, result: Any) -> None:
+        if sup is not None:
+            with sup.threads_lock:
+                sup.threads -= 1
+        if fut.done():
+            return
+        if exc is not None:
+            fut.set_exception(exc)
+        else:
+            fut.set_result(result)
+
+    def job() -> None:
+        _thread_state.loop, _thread_state.sup = loop, sup
+        try:
+            result = context.run(fn, *args, **kwargs)
+        except BaseException as exc:  # handed to the awaiting task, whatever it is
+            outcome: tuple[BaseException | None, Any] = (exc, None)
+        else:
+            outcome = (None, result)
+        finally:
+            _thread_state.loop = _thread_state.sup = None
+        try:
+            loop.call_soon_threadsafe(finish, *outcome)
+        except RuntimeError:  # the loop is closed: the program is over
+            pass
+
+    _workers.submit(job)
+    return await fut

@@ -1,30 +1,51 @@
-"""Go's ``select``: one atomic commit across all cases, no task per case.
+"""Go's ``select``: one atomic commit across all cases, for tasks and threads.
 
 Fast path: check every case's readiness without committing, choose one ready
 case uniformly at random (reservoir sampling over the cases in order), then
 complete it with the channel's non-blocking half. Nothing can interleave
-between the check and the commit because nothing awaits in between.
+between the check and the commit: it runs in one synchronous step, under the
+runtime lock unless every channel is owned by the caller's loop.
 
-Slow path: one future shared by entries on every case's channel queue, each
+Slow path: one cell shared by entries on every case's channel queue, each
 entry tagged with its case index. The first counterpart to pop a live entry
-resolves the future; that makes every other entry of this select dead (its
-future is done), so counterparts skip them, and the select removes them all
-when it resumes. Cancellation follows the channel rules: a committed case is
-returned even if the cancellation arrived afterwards (see ``gopy.runtime._channels``).
+claims the cell; that makes every other entry of this select dead, so
+counterparts skip them, and the select removes them all when it resumes.
+Cancellation follows the channel rules: a committed case is returned even if
+the cancellation arrived afterwards (see ``gopy.runtime._channels``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from random import Random
 from typing import Any, NamedTuple, TypeAlias
 
-from gopy.runtime._channels import _CLOSED, _absorb_cancel, _block_forever, _discard, _task_on, chan
-from gopy.runtime._parking import parked
+from gopy.runtime._channels import (
+    _CLOSED,
+    _WOULD_BLOCK,
+    ChannelClosed,
+    _absorb_cancel,
+    _block_forever,
+    _block_thread_forever,
+    _task_on,
+    chan,
+)
+from gopy.runtime._ownership import adopt, adopt_async
+from gopy.runtime._parking import _overrides, parked
+from gopy.runtime._waiters import (
+    _give_up_all,
+    _lock,
+    _new_queue,
+    _reason,
+    _thread_waiter,
+    _withdraw,
+)
 
-__all__ = ["select", "recv_case", "send_case", "Selected", "Case"]
+__all__ = ["select", "select_blocking", "recv_case", "send_case", "Selected", "Case"]
 
-_get_running_loop = asyncio.get_running_loop
+_get_running_loop = asyncio._get_running_loop
+_get_ident = threading.get_ident
 _CancelledError = asyncio.CancelledError
 _Future = asyncio.Future
 # A private generator, like Go's runtime: select neither consumes nor depends
@@ -42,6 +63,8 @@ class Selected(NamedTuple):
 
 _new_selected = tuple.__new__
 _DEFAULT = Selected(-1, None, False)
+_PARK = object()
+_FOREIGN = object()
 
 #: A select case: ``(channel, is_send, value_to_send)``; build it with
 #: ``recv_case`` or ``send_case``.
@@ -58,73 +81,165 @@ def send_case(ch: chan[Any] | None, value: Any) -> Case:
     return (ch, True, value)
 
 
-async def select(*cases: Case, default: bool = False) -> Selected:
-    """Run one ready case (chosen uniformly at random), else ``default``, else wait."""
+def _bad_case(cases: tuple[Any, ...], index: int) -> TypeError:
+    return TypeError(
+        f"select() case {index} is {cases[index]!r}: build cases with "
+        "gopy.recv_case(ch) or gopy.send_case(ch, value), where ch is a chan or None"
+    )
+
+
+def _foreign(cases: tuple[Case, ...]) -> list[chan[Any]]:
+    """The cases' channels not owned by the calling thread (validating every case)."""
+    foreign = []
+    index = 0
+    me = _get_ident()
+    try:
+        for ch, _, _ in cases:
+            if ch is not None:
+                if ch._owner != me:
+                    foreign.append(ch)
+            index += 1
+    except (TypeError, ValueError, AttributeError):
+        raise _bad_case(cases, index) from None
+    return foreign
+
+
+def _commit_ready(cases: tuple[Case, ...], default: bool, me: int) -> Any:
+    """Run one ready case: its ``Selected``; ``_DEFAULT``; ``_PARK``; or, when
+    ``me`` is a thread ident and some channel is not owned by it, ``_FOREIGN``
+    (before touching any channel)."""
     chosen = -1
     ready = 0
     index = 0
     try:
         for ch, is_send, _ in cases:
-            if ch is not None and (ch._send_ready() if is_send else ch._recv_ready()):
-                ready += 1
-                if ready == 1 or _random() * ready < 1.0:
-                    chosen = index
+            if ch is not None:
+                if me and ch._owner != me:
+                    return _FOREIGN
+                if ch._send_ready() if is_send else ch._recv_ready():
+                    ready += 1
+                    if ready == 1 or _random() * ready < 1.0:
+                        chosen = index
             index += 1
     except (TypeError, ValueError, AttributeError):
-        raise TypeError(
-            f"select() case {index} is {cases[index]!r}: build cases with "
-            "gopy.recv_case(ch) or gopy.send_case(ch, value), where ch is a chan or None"
-        ) from None
+        raise _bad_case(cases, index) from None
     if chosen >= 0:
         ch, is_send, value = cases[chosen]
         if is_send:
-            ch._send_nowait(value)  # type: ignore[union-attr]  # raises if closed
+            ch._try_send(value)  # type: ignore[union-attr]  # raises if closed
             return _new_selected(Selected, (chosen, None, True))
-        value = ch._recv_nowait()  # type: ignore[union-attr]
+        value = ch._try_recv()  # type: ignore[union-attr]
         if value is _CLOSED:
             return _new_selected(Selected, (chosen, None, False))
         return _new_selected(Selected, (chosen, value, True))
     if default:
         return _DEFAULT
-    if not cases:
-        await _block_forever("select (no cases)")
-    return await _park_select(cases)
+    return _PARK
 
 
-async def _park_select(cases: tuple[Case, ...]) -> Selected:
-    """Slow path: wait on every case at once until one commits."""
-    loop = _get_running_loop()
-    fut: asyncio.Future[Any] = _Future(loop=loop)
-    entries: list[tuple[int, Any, Any]] = []
+def _enqueue(cases: tuple[Case, ...], w: Any) -> tuple[list[Any], list[Any]]:
+    """Park one entry per case, all sharing one cell."""
+    cell = [w, None, _get_ident()]
+    entries = []
     index = 0
     for ch, is_send, value in cases:
         if ch is not None:
             if is_send:
-                entry: Any = (fut, value, index)
-                queue: Any = ch._senders
+                q = ch._senders
+                if q is None:
+                    q = ch._senders = _new_queue()
             else:
-                entry = (fut, index)
-                queue = ch._receivers
-            queue.append(entry)
-            entries.append((index, queue, entry))
+                q = ch._receivers
+                if q is None:
+                    q = ch._receivers = _new_queue()
+            entry = [cell, value, index]
+            q.append(entry)
+            entries.append((q, entry))
         index += 1
-    task = _task_on(loop)
-    parked[task] = "select"  # type: ignore[index]
-    committed = -1
+    return cell, entries
+
+
+def _outcome(cases: tuple[Case, ...], result: tuple[int, Any, bool]) -> Selected:
+    if not result[2] and cases[result[0]][1]:
+        raise ChannelClosed("send on closed channel")
+    return _new_selected(Selected, result)
+
+
+async def select(*cases: Case, default: bool = False) -> Selected:
+    """Run one ready case (chosen uniformly at random), else ``default``, else wait."""
+    outcome = _commit_ready(cases, default, _get_ident())
+    if outcome is not _FOREIGN:
+        if outcome is not _PARK:
+            return outcome  # type: ignore[no-any-return]
+        if not cases:
+            await _block_forever("select (no cases)")
+        loop = _get_running_loop()
+        fut = _Future(loop=loop)
+        cell, entries = _enqueue(cases, fut)
+    else:
+        loop = _get_running_loop()
+        for ch in _foreign(cases):
+            await adopt_async(ch, loop)
+        with _lock:
+            outcome = _commit_ready(cases, default, 0)
+            if outcome is not _PARK:
+                return outcome  # type: ignore[no-any-return]
+            fut = _Future(loop=loop)
+            cell, entries = _enqueue(cases, fut)
+    task = _task_on(loop)  # type: ignore[arg-type]
+    parked[task] = _reason("select") if _overrides[0] else "select"  # type: ignore[index]
     try:
         try:
-            result = await fut
+            await fut
         except _CancelledError as exc:
-            if not fut.done() or fut.cancelled() or fut.exception() is not None:
+            if not _give_up_all(cell, entries):
                 raise
+            result = cell[1]
+            if not result[2] and cases[result[0]][1]:
+                raise  # a send case's channel closed: it did not happen
             # A case committed before the cancellation landed: report that case.
             _absorb_cancel(task, exc)
-            result = fut.result()
-        committed = result[0]
+        except BaseException:
+            _give_up_all(cell, entries)
+            raise
+        else:
+            me = cell[2]
+            for ch, _, _ in cases:
+                if ch is not None and ch._owner != me:
+                    _give_up_all(cell, entries)  # some channel became shared meanwhile
+                    break
+            else:  # all still owned by this thread: no lock needed
+                for q, entry in entries:
+                    _withdraw(q, entry)
     finally:
         del parked[task]  # type: ignore[arg-type]
-        for index, queue, entry in entries:
-            # The committed entry was popped by whoever completed it.
-            if index != committed:
-                _discard(queue, entry)
-    return _new_selected(Selected, result)
+    return _outcome(cases, cell[1])
+
+
+def select_blocking(*cases: Case, default: bool = False) -> Selected:
+    """``select`` in a plain function: blocks the calling thread until a case runs."""
+    loop = _get_running_loop()
+    for ch in _foreign(cases):
+        adopt(ch, loop)
+    with _lock:
+        outcome = _commit_ready(cases, default, 0)
+        if outcome is not _PARK:
+            return outcome  # type: ignore[no-any-return]
+        if loop is not None:
+            raise RuntimeError(_WOULD_BLOCK.format(op="a select without default"))
+        if cases:
+            w = _thread_waiter()
+            cell, entries = _enqueue(cases, w)
+    if not cases:
+        _block_thread_forever("select (no cases)")
+    me = threading.current_thread()
+    parked[me] = _reason("select")
+    try:
+        w.acquire()
+    except BaseException:
+        _give_up_all(cell, entries)
+        raise
+    finally:
+        del parked[me]
+    _give_up_all(cell, entries)
+    return _outcome(cases, cell[1])

@@ -1,80 +1,125 @@
-"""Go's ``sync.WaitGroup`` and ``sync.Mutex`` for goroutines on one event loop.
+"""Go's ``sync.WaitGroup`` and ``sync.Mutex`` for tasks on any loop and for threads.
 
-Both follow the channels' pattern: a fast path that neither creates a future
-nor yields, and a slow path that parks the task (recorded in
-``gopy.runtime._parking.parked`` for deadlock detection) on a plain future.
+Both use the channels' cells (``_waiters``) under the runtime lock: a fast
+path that neither creates a future nor yields, and a slow path that parks
+the task on a future (or the thread on a lock), recorded in
+``gopy.runtime._parking.parked`` for deadlock detection. Leaving a wait is
+O(1): WaitGroup waiters are a dict keyed by waiter, Mutex waiters a FIFO
+wait queue with tombstones.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import deque
+import threading
 from types import TracebackType
+from typing import Any
 
 from gopy.runtime._parking import parked
+from gopy.runtime._waiters import (
+    _claim,
+    _give_up,
+    _lock,
+    _new_queue,
+    _pop_live,
+    _reason,
+    _thread_waiter,
+)
 
 __all__ = ["WaitGroup", "Mutex"]
 
+_current_thread = threading.current_thread
+_get_ident = threading.get_ident
+_get_running_loop = asyncio._get_running_loop
+_WOULD_BLOCK = (
+    "{op} would block the event loop: start the function with `go` "
+    "(it then runs in a worker thread) or make it `async def`"
+)
+
 
 class WaitGroup:
-    """Go's ``sync.WaitGroup``: ``add(n)``, ``done()``, ``await wait()``."""
+    """Go's ``sync.WaitGroup``: ``add(n)``, ``done()``, ``await wait()`` (``wait_blocking()``)."""
 
     __slots__ = ("_count", "_waiters")
 
     def __init__(self) -> None:
         self._count = 0
-        self._waiters: list[asyncio.Future[None]] = []
+        self._waiters: dict[Any, list[Any]] = {}
 
     def __repr__(self) -> str:
         return f"<gopy.WaitGroup count={self._count} waiters={len(self._waiters)}>"
 
     def add(self, delta: int = 1) -> None:
         """Add ``delta`` (may be negative) to the counter; at zero, release every waiter."""
-        count = self._count + delta
-        if count < 0:
-            raise ValueError("sync: negative WaitGroup counter")
-        self._count = count
-        if count == 0 and self._waiters:
-            self._release()
+        with _lock:
+            count = self._count + delta
+            if count < 0:
+                raise ValueError("sync: negative WaitGroup counter")
+            self._count = count
+            if count == 0 and self._waiters:
+                self._release()
 
     def done(self) -> None:
         """Decrement the counter by one."""
-        count = self._count - 1
-        if count < 0:
-            raise ValueError("sync: negative WaitGroup counter")
-        self._count = count
-        if count == 0 and self._waiters:
-            self._release()
+        self.add(-1)
 
     def _release(self) -> None:
-        waiters, self._waiters = self._waiters, []
-        for fut in waiters:
-            if not fut.done():
-                fut.set_result(None)
+        waiters, self._waiters = self._waiters, {}
+        for cell in waiters.values():
+            if cell[0] is not None:
+                _claim(cell, None)
 
     async def wait(self) -> None:
         """Block until the counter is zero (returns at once if it is)."""
-        if self._count == 0:
-            return
-        fut = asyncio.get_running_loop().create_future()
-        self._waiters.append(fut)
+        if self._count == 0:  # a stale read only sends us to the locked check
+            with _lock:
+                if self._count == 0:
+                    return
+        loop = asyncio.get_running_loop()
+        with _lock:
+            if self._count == 0:
+                return
+            fut = loop.create_future()
+            cell = [fut, None, _get_ident()]
+            self._waiters[fut] = cell
         task = asyncio.current_task()
         if task is not None:
-            parked[task] = "sync.WaitGroup.Wait"
+            parked[task] = _reason("sync.WaitGroup.Wait")
         try:
             await fut
         except BaseException:
             # Woken or not, nothing is owed: just leave no waiter behind.
-            if not fut.done():
-                fut.cancel()
-            try:
-                self._waiters.remove(fut)
-            except ValueError:
-                pass
+            with _lock:
+                if cell[0] is not None:
+                    cell[0] = None
+                    self._waiters.pop(fut, None)
             raise
         finally:
             if task is not None:
                 parked.pop(task, None)
+
+    def wait_blocking(self) -> None:
+        """``wg.Wait()`` in a plain function: block the calling thread until zero."""
+        with _lock:
+            if self._count == 0:
+                return
+            if _get_running_loop() is not None:
+                raise RuntimeError(_WOULD_BLOCK.format(op="WaitGroup.wait"))
+            w = _thread_waiter()
+            cell = [w, None, 0]
+            self._waiters[w] = cell
+        me = _current_thread()
+        parked[me] = _reason("sync.WaitGroup.Wait")
+        try:
+            w.acquire()
+        except BaseException:
+            with _lock:
+                if cell[0] is not None:
+                    cell[0] = None
+                    self._waiters.pop(w, None)
+            raise
+        finally:
+            del parked[me]
 
 
 class Mutex:
@@ -82,19 +127,22 @@ class Mutex:
 
     Not reentrant (locking twice from one goroutine deadlocks, as in Go), and
     any goroutine may unlock it. ``unlock()`` hands the mutex directly to the
-    longest waiter, so a newcomer cannot barge in ahead of it.
+    longest waiter, so a newcomer cannot barge in ahead of it. Threads use
+    ``lock_blocking()`` or ``with mu:``.
     """
 
     __slots__ = ("_locked", "_waiters")
 
     def __init__(self) -> None:
         self._locked = False
-        # Invariant: while a live (not done) future is queued, _locked is True.
-        self._waiters: deque[asyncio.Future[None]] = deque()
+        # Invariant: while a live entry is queued, _locked is True.
+        self._waiters: Any = None
 
     def __repr__(self) -> str:
         state = "locked" if self._locked else "unlocked"
-        return f"<gopy.Mutex {state} waiters={len(self._waiters)}>"
+        waiters = self._waiters
+        count = sum(1 for e in waiters if e[0] is not None) if waiters else 0
+        return f"<gopy.Mutex {state} waiters={count}>"
 
     def locked(self) -> bool:
         """True while some goroutine holds the mutex."""
@@ -102,58 +150,94 @@ class Mutex:
 
     def try_lock(self) -> bool:
         """Lock if free and return True, else return False at once (Go's ``TryLock``)."""
-        if self._locked:
-            return False
-        self._locked = True
-        return True
+        with _lock:
+            if self._locked:
+                return False
+            self._locked = True
+            return True
+
+    def _enqueue(self, w: Any) -> tuple[list[Any], list[Any], Any]:
+        cell = [w, None, _get_ident()]
+        entry = [cell, None, None]
+        q = self._waiters
+        if q is None:
+            q = self._waiters = _new_queue()
+        q.append(entry)
+        return cell, entry, q
 
     async def lock(self) -> None:
         """Lock the mutex, waiting in FIFO order if it is held."""
-        if not self._locked:
-            self._locked = True
-            return
-        fut = asyncio.get_running_loop().create_future()
-        self._waiters.append(fut)
+        loop = asyncio.get_running_loop()
+        with _lock:
+            if not self._locked:
+                self._locked = True
+                return
+            fut = loop.create_future()
+            cell, entry, q = self._enqueue(fut)
         task = asyncio.current_task()
         if task is not None:
-            parked[task] = "sync.Mutex.Lock"
+            parked[task] = _reason("sync.Mutex.Lock")
         try:
             await fut
         except BaseException:
-            if fut.done() and not fut.cancelled():
+            if _give_up(cell, q, entry):
                 # unlock() handed us the mutex, then we were cancelled before
                 # resuming: pass it on so it is never leaked.
                 self.unlock()
-            else:
-                fut.cancel()
-                try:
-                    self._waiters.remove(fut)
-                except ValueError:
-                    pass
             raise
         finally:
             if task is not None:
                 parked.pop(task, None)
 
+    def lock_blocking(self) -> None:
+        """``mu.Lock()`` in a plain function: block the calling thread until locked."""
+        with _lock:
+            if not self._locked:
+                self._locked = True
+                return
+            if _get_running_loop() is not None:
+                raise RuntimeError(_WOULD_BLOCK.format(op="Mutex.lock"))
+            w = _thread_waiter()
+            cell, entry, q = self._enqueue(w)
+        me = _current_thread()
+        parked[me] = _reason("sync.Mutex.Lock")
+        try:
+            w.acquire()
+        except BaseException:
+            if _give_up(cell, q, entry):
+                self.unlock()
+            raise
+        finally:
+            del parked[me]
+
     def unlock(self) -> None:
         """Unlock, handing the mutex to the longest waiter if there is one."""
-        if not self._locked:
-            raise RuntimeError("sync: unlock of unlocked mutex")
-        waiters = self._waiters
-        while waiters:
-            fut = waiters.popleft()
-            if not fut.done():
-                fut.set_result(None)  # ownership passes; _locked stays True
-                return
-        self._locked = False
+        with _lock:
+            if not self._locked:
+                raise RuntimeError("sync: unlock of unlocked mutex")
+            q = self._waiters
+            if q:
+                found = _pop_live(q)
+                if found is not None:
+                    _claim(found[0], None)  # ownership passes; _locked stays True
+                    return
+            self._locked = False
 
     async def __aenter__(self) -> None:
-        if not self._locked:
-            self._locked = True
-            return
         await self.lock()
 
     async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.unlock()
+
+    def __enter__(self) -> None:
+        self.lock_blocking()
+
+    def __exit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,

@@ -7,7 +7,6 @@ program alive.
 
 from __future__ import annotations
 
-import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -19,40 +18,55 @@ __all__ = ["workers", "DaemonExecutor"]
 _WORKER_IDLE = 10.0
 
 
+class _Slot:
+    """An idle worker: the job handed to it, and the lock it sleeps on until then."""
+
+    __slots__ = ("job", "ready")
+
+    def __init__(self) -> None:
+        self.job: Callable[[], None] | None = None
+        self.ready = threading.Lock()
+        self.ready.acquire()
+
+
 class _Workers:
-    """A pool of daemon threads that grows on demand, so a goroutine never waits for one."""
+    """A pool of daemon threads that grows on demand, so a goroutine never waits for one.
+
+    The most recently idle worker takes the next job (a stack), so a burst of
+    thousands of thread goroutines leaves a small hot set in use and the rest
+    time out.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._idle = 0
-        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        # Invariant: a slot is in _idle exactly while its worker waits for a job;
+        # a submitter pops it and hands the job over under the lock.
+        self._idle: list[_Slot] = []
 
     def submit(self, job: Callable[[], None]) -> None:
         """Run ``job`` on an idle worker, or on a new one."""
         with self._lock:
-            # Invariant: _idle counts workers blocked in get(); a submitter
-            # claims one by decrementing it and must put its job under the lock.
             if self._idle:
-                self._idle -= 1
-                self._jobs.put(job)
+                slot = self._idle.pop()
+                slot.job = job
+                slot.ready.release()
                 return
         threading.Thread(target=self._work, args=(job,), name="gopy-worker", daemon=True).start()
 
     def _work(self, job: Callable[[], None]) -> None:
+        slot = _Slot()
         while True:
             job()
+            slot.job = None
             with self._lock:
-                self._idle += 1
-            try:
-                job = self._jobs.get(timeout=_WORKER_IDLE)
-            except queue.Empty:
+                self._idle.append(slot)
+            if not slot.ready.acquire(timeout=_WORKER_IDLE):
                 with self._lock:
-                    try:
-                        # A submitter claimed us just as we timed out.
-                        job = self._jobs.get_nowait()
-                    except queue.Empty:
-                        self._idle -= 1
+                    if slot.job is None:  # nobody claimed us: retire
+                        self._idle.remove(slot)
                         return
+                slot.ready.acquire()  # claimed just as we timed out: released at once
+            job = slot.job  # type: ignore[assignment]
 
 
 workers = _Workers()

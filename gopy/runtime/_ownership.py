@@ -1,0 +1,125 @@
+"""Which thread may touch a channel without the runtime lock (biased locking).
+
+A channel is *bound* by its first operation on a thread that runs an event
+loop: ``chan._owner`` becomes that thread's ident and ``chan._loop`` its
+loop. While bound, only that thread touches the channel's state, without
+taking the lock: the asyncio fast paths check one thread ident and are
+otherwise as fast as a single-threaded channel.
+
+The first operation from any other thread (a thread goroutine, another
+loop's thread) makes the channel *shared* for good: it asks the owner loop,
+through ``call_soon_threadsafe``, to run ``_acknowledge``, and waits for it
+(a thread blocks; a task awaits). That callback runs between two steps of
+the owner loop, when none of its operations is half-done, and flips the
+channel to shared; from then on every operation on it, the owner's
+included, takes the runtime lock. A channel that no loop has bound yet, or
+whose owner loop is closed or not running, is bound or made shared at once
+under the lock. (Known corner: a thread that runs a second loop after its
+first one stopped, and reaches a channel bound under the first one only
+through fast paths, is not asked; a parked operation re-registers the
+thread's current loop.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+from gopy.runtime._waiters import _lock, _wake
+
+__all__ = ["SHARED", "UNBOUND", "adopt", "adopt_async"]
+
+#: ``chan._owner`` of a channel every operation locks for (never a thread ident)
+SHARED = -1
+#: ``chan._owner`` of a channel no loop has bound yet
+UNBOUND = 0
+
+_get_ident = threading.get_ident
+_get_running_loop = asyncio._get_running_loop
+
+
+class _Request:
+    """A pending hand-over from an owner loop to shared mode."""
+
+    __slots__ = ("event", "futures")
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.futures: list[asyncio.Future[Any]] = []
+
+
+#: channel -> its pending request (under _lock)
+_pending: dict[Any, _Request] = {}
+
+
+def _request(ch: Any, loop: asyncio.AbstractEventLoop | None) -> Any:
+    """Under the lock: ``True`` if the caller owns ``ch`` now, ``False`` if it is shared,
+    else the ``_Request`` to wait for."""
+    owner = ch._owner
+    if owner == SHARED:
+        return False
+    me = _get_ident()
+    if owner == me or owner == UNBOUND:
+        # Nobody else touches it without the lock: no hand-over to wait for.
+        if loop is not None:
+            ch._owner = me
+            ch._loop = loop
+            return True
+        ch._owner = SHARED
+        return False
+    owner_loop = ch._loop
+    if owner_loop.is_closed() or not owner_loop.is_running():
+        ch._owner = SHARED
+        return False
+    req = _pending.get(ch)
+    if req is None:
+        req = _pending[ch] = _Request()
+        try:
+            owner_loop.call_soon_threadsafe(_acknowledge, ch)
+        except RuntimeError:  # closed just now
+            del _pending[ch]
+            ch._owner = SHARED
+            return False
+    return req
+
+
+def _acknowledge(ch: Any) -> None:
+    """On the owner loop, between steps: make ``ch`` shared and release the requesters."""
+    with _lock:
+        ch._owner = SHARED
+        req = _pending.pop(ch, None)
+    if req is not None:
+        req.event.set()
+        for fut in req.futures:
+            _wake(fut, None)
+
+
+def adopt(ch: Any, loop: asyncio.AbstractEventLoop | None) -> bool:
+    """Make ``ch`` usable from the calling thread; ``True`` if it may skip the lock.
+
+    Blocks until the owner loop hands the channel over (a thread switch).
+    """
+    with _lock:
+        req = _request(ch, loop)
+    if req is True or req is False:
+        return req
+    while not req.event.wait(0.5):
+        with _lock:  # the owner loop stopped before it could answer
+            if ch._owner != SHARED and not ch._loop.is_running():
+                _pending.pop(ch, None)
+                ch._owner = SHARED
+                req.event.set()
+    return False
+
+
+async def adopt_async(ch: Any, loop: asyncio.AbstractEventLoop) -> bool:
+    """``adopt`` for a task: waits for the hand-over without blocking its loop."""
+    with _lock:
+        req = _request(ch, loop)
+        if req is True or req is False:
+            return req
+        fut = loop.create_future()
+        req.futures.append(fut)
+    await fut
+    return False
