@@ -36,7 +36,8 @@ __all__ = [
 ]
 
 #: the runtime function that runs a thread goroutine (its locals: sup, gid)
-_THREAD_BODY = "_thread_goroutine"
+#: the runtime functions a thread goroutine runs in (each has ``sup`` and ``gid`` locals)
+_THREAD_BODIES = frozenset(("_thread_goroutine", "_thread_body"))
 _ASYNCIO_DIR = os.path.dirname(os.path.abspath(asyncio.__file__))
 _FUTURES_DIR = os.path.join(os.path.dirname(_ASYNCIO_DIR), "concurrent", "futures")
 
@@ -68,7 +69,7 @@ def thread_goroutines(sup: Any, frames: dict[int, types.FrameType] | None = None
         frame: types.FrameType | None = top
         while frame is not None:
             code = frame.f_code
-            if code.co_name == _THREAD_BODY and is_runtime_file(code.co_filename):
+            if code.co_name in _THREAD_BODIES and is_runtime_file(code.co_filename):
                 local = frame.f_locals
                 if local.get("sup") is sup:
                     found.append(ThreadGoroutine(ident, active.get(ident), local.get("gid", 0), top))

@@ -26,9 +26,9 @@ from gopy.runtime._supervisor import (
     GoroutinePanic,
     _Supervisor,
     _supervisors,
-    run_program,
     run_supervised,
 )
+from gopy.runtime._supervisor import run_program as _run_program
 
 __all__ = ["go", "call_in_thread", "run_program", "run_supervised", "Deadlock", "GoroutinePanic"]
 
@@ -251,6 +251,11 @@ async def call_in_thread(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -
     loop = asyncio.get_running_loop()
     sup = _supervisors.get(loop)
     fut: asyncio.Future[Any] = loop.create_future()
+    # The awaiting task stands for the thread: deadlock reports show the
+    # thread (as the task's goroutine) and leave the task out.
+    fut.gopy_thread_body = True  # type: ignore[attr-defined]
+    task = asyncio.current_task()
+    gid = sup.gid(task) if sup is not None and task is not None else 0
     context = contextvars.copy_context()
     if sup is not None:
         with sup.threads_lock:
@@ -267,20 +272,40 @@ async def call_in_thread(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -
         else:
             fut.set_result(result)
 
-    def job() -> None:
-        _thread_state.loop, _thread_state.sup = loop, sup
-        try:
-            result = context.run(fn, *args, **kwargs)
-        except BaseException as exc:  # handed to the awaiting task, whatever it is
-            outcome: tuple[BaseException | None, Any] = (exc, None)
-        else:
-            outcome = (None, result)
-        finally:
-            _thread_state.loop = _thread_state.sup = None
-        try:
-            loop.call_soon_threadsafe(finish, *outcome)
-        except RuntimeError:  # the loop is closed: the program is over
-            pass
-
-    _workers.submit(job)
+    _workers.submit(functools.partial(_thread_body, loop, sup, gid, context, fn, args, kwargs, finish))
     return await fut
+
+
+def _thread_body(
+    loop: asyncio.AbstractEventLoop,
+    sup: _Supervisor | None,
+    gid: int,
+    context: contextvars.Context,
+    fn: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    finish: Callable[[BaseException | None, Any], None],
+) -> None:
+    """``call_in_thread``'s thread (found by name, with ``sup`` and ``gid``, by the census)."""
+    _thread_state.loop, _thread_state.sup = loop, sup
+    try:
+        result = context.run(fn, *args, **kwargs)
+    except BaseException as exc:  # handed to the awaiting task, whatever it is
+        outcome: tuple[BaseException | None, Any] = (exc, None)
+    else:
+        outcome = (None, result)
+    finally:
+        _thread_state.loop = _thread_state.sup = None
+    try:
+        loop.call_soon_threadsafe(finish, *outcome)
+    except RuntimeError:  # the loop is closed: the program is over
+        pass
+
+
+def run_program(body: Callable[[], Any], namespace: Any) -> None:
+    """Run a program under supervision (see ``_supervisor.run_program``).
+
+    A plain ``def main()`` runs as a thread goroutine, where channel
+    operations may block, as Go's main goroutine may.
+    """
+    _run_program(body, namespace, call_plain=call_in_thread)

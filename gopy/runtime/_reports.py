@@ -88,7 +88,7 @@ def stack_lines(top: types.FrameType | None, outermost: types.FrameType | None =
     """Go-style lines for a live stack, from ``top`` (innermost) out to ``outermost``.
 
     Without ``outermost`` the walk stops at the runtime's ``_thread_goroutine``
-    frame (a thread goroutine's bottom: below it are the worker pool and
+    (or ``call_in_thread``'s ``_thread_body``) frame (a thread goroutine's bottom: below it are the worker pool and
     ``threading``). Runtime and asyncio frames are left out unless
     ``GOPY_TRACEBACK=all``.
     """
@@ -96,8 +96,10 @@ def stack_lines(top: types.FrameType | None, outermost: types.FrameType | None =
     frame = top
     while frame is not None and len(frames) < 1000:
         code = frame.f_code
-        if outermost is None and code.co_name == "_thread_goroutine" and is_runtime_file(
-            code.co_filename
+        if (
+            outermost is None
+            and code.co_name in ("_thread_goroutine", "_thread_body")
+            and is_runtime_file(code.co_filename)
         ):
             frames.append(frame)
             break

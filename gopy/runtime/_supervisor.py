@@ -231,6 +231,10 @@ class _Supervisor:
             return None
         return _Stuck(tasks, snapshot, goroutine_threads, blocked)
 
+    def deadlock_report_of(self, tasks: list[asyncio.Task]) -> str:
+        """Go's deadlock text for ``tasks``, found stuck by a caller of its own (synctest)."""
+        return self.deadlock_report(_Stuck({task: None for task in tasks}, dict(parked), [], {}))
+
     def deadlock_report(self, stuck: _Stuck) -> str:
         """Go's deadlock text, one block per goroutine in goroutine order."""
         lines = ["fatal error: all goroutines are asleep - deadlock!"]
@@ -253,6 +257,8 @@ class _Supervisor:
         blocks: list[tuple[int, str, list[str]]] = []
         running_task, running_frame = running
         for task, waiter in tasks.items():
+            if getattr(waiter, "gopy_thread_body", False):
+                continue  # it awaits a thread goroutine, which is shown instead
             if task is running_task:
                 outermost = getattr(task.get_coro(), "cr_frame", None)
                 blocks.append((self.gid(task), "running", stack_lines(running_frame, outermost)))
@@ -459,19 +465,30 @@ def _run_until_complete(loop: asyncio.AbstractEventLoop, awaitable: Awaitable[An
 # ------------------------------------------------------------ run_program ---
 
 
-def run_program(body: Callable[[], Awaitable[Any]], namespace: Mapping[str, Any]) -> None:
+def run_program(
+    body: Callable[[], Awaitable[Any]],
+    namespace: Mapping[str, Any],
+    *,
+    call_plain: Callable[[Callable[[], Any]], Awaitable[Any]] | None = None,
+) -> None:
     """Run a program: ``await body()``, then ``namespace["main"]`` if callable.
 
-    A goroutine panic or a deadlock prints Go's report to stderr and exits
-    with status 2; Ctrl-C exits with 130 and no traceback; the main program's
-    own exception propagates (Python prints it and exits with 1).
+    A plain (not ``async``) ``main`` runs through ``call_plain`` when given
+    (``gopy.run_program`` passes the thread-goroutine runner, so a ``main``
+    that blocks on channels runs where it may block). A goroutine panic or a
+    deadlock prints Go's report to stderr and exits with status 2; Ctrl-C
+    exits with 130 and no traceback; the main program's own exception
+    propagates (Python prints it and exits with 1).
     """
 
     async def program() -> None:
         await body()
         main = namespace.get("main")
         if callable(main):
-            result = main()
+            if call_plain is not None and not inspect.iscoroutinefunction(main):
+                result = await call_plain(main)
+            else:
+                result = main()
             if inspect.isawaitable(result):
                 await result
 

@@ -15,6 +15,7 @@ import threading
 from types import TracebackType
 from typing import Any
 
+from gopy.runtime._goroutines import _is_coroutine_function, go
 from gopy.runtime._parking import parked
 from gopy.runtime._waiters import (
     _claim,
@@ -48,6 +49,18 @@ class WaitGroup:
 
     def __repr__(self) -> str:
         return f"<gopy.WaitGroup count={self._count} waiters={len(self._waiters)}>"
+
+    def go(self, f: Any, /, *args: Any) -> None:
+        """Go 1.25's ``wg.Go(f)``: ``add(1)``, then ``f(*args)`` as a goroutine that calls ``done()``.
+
+        A coroutine function becomes a task, a plain function a thread
+        goroutine; a panic in ``f`` is still a panic of the program (as in Go).
+        """
+        self.add(1)
+        if _is_coroutine_function(f):
+            go(_done_after_await, self, f(*args))
+        else:
+            go(_done_after_call, asyncio.get_running_loop(), self, f, args)
 
     def add(self, delta: int = 1) -> None:
         """Add ``delta`` (may be negative) to the counter; at zero, release every waiter."""
@@ -244,3 +257,23 @@ class Mutex:
         tb: TracebackType | None,
     ) -> None:
         self.unlock()
+
+
+async def _done_after_await(wg: WaitGroup, coro: Any) -> None:
+    try:
+        await coro
+    finally:
+        wg.done()
+
+
+def _done_after_call(
+    loop: asyncio.AbstractEventLoop, wg: WaitGroup, f: Any, args: tuple[Any, ...]
+) -> None:
+    result = None
+    try:
+        result = f(*args)
+    finally:
+        if asyncio.iscoroutine(result):  # a plain function that returned a coroutine: await it
+            loop.call_soon_threadsafe(go, _done_after_await, wg, result)
+        else:
+            wg.done()

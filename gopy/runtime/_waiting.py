@@ -24,7 +24,8 @@ from collections.abc import Awaitable, Generator
 from typing import Any, TypeVar
 
 import gopy.runtime._parking as _parking
-from gopy.runtime._channels import chan, close, recv
+from gopy.runtime._channels import chan
+from gopy.runtime._chanops import close, recv
 from gopy.runtime._parking import parked
 
 __all__ = ["parked_as", "now", "Waiter"]

@@ -20,7 +20,8 @@ from collections.abc import Callable
 from typing import Any
 
 import gopy.runtime._goroutines as _goroutines
-from gopy.runtime._channels import chan, close
+from gopy.runtime._channels import chan
+from gopy.runtime._chanops import close
 from gopy.runtime._goroutines import go
 from gopy.runtime._select import recv_case, select
 from gopy.runtime._waiting import now

@@ -131,7 +131,7 @@ class _BubbleLoop(asyncio.SelectorEventLoop):
             return self._leaked(sup, self._others(sup))
         tasks = [t for t in sup.goroutines if not t.done()]
         if tasks:
-            sup.fail(Deadlock(sup.deadlock_report(tasks)))
+            sup.fail(Deadlock(sup.deadlock_report_of(tasks)))
         return []
 
     def _others(self, sup: Any) -> list[asyncio.Task]:
