@@ -12,84 +12,11 @@ from gopy._version import __version__
 
 from gopy import _importer
 from gopy.compiler import GopyInternalError, GopySyntaxError
-from gopy.runtime import (
-    ChannelClosed,
-    Deadlock,
-    Defers,
-    GoroutinePanic,
-    Mutex,
-    Selected,
-    Ticker,
-    Timer,
-    WaitGroup,
-    after,
-    cap,
-    chan,
-    close,
-    go,
-    range_blocking,
-    range_of,
-    recv,
-    recv_blocking,
-    recv_case,
-    recv_ok,
-    recv_ok_blocking,
-    run_program,
-    run_supervised,
-    select,
-    select_blocking,
-    send,
-    send_blocking,
-    send_case,
-    sleep,
-    tick,
-)
-from gopy.runtime import Cond, Once, RWMutex, Semaphore, after_func, context, errgroup, synctest
+from gopy import runtime as _runtime
+from gopy.runtime import *  # noqa: F403  (the runtime's public names: gopy.runtime.__all__)
 
 __all__ = [
-    # channels (chan, close and cap are also the .gopy prelude)
-    "chan",
-    "close",
-    "cap",
-    "ChannelClosed",
-    "send",
-    "recv",
-    "recv_ok",
-    "range_of",
-    "select",
-    # blocking forms for plain functions (threads)
-    "send_blocking",
-    "recv_blocking",
-    "recv_ok_blocking",
-    "range_blocking",
-    "select_blocking",
-    "recv_case",
-    "send_case",
-    "Selected",
-    # goroutines and program supervision
-    "go",
-    "run_program",
-    "run_supervised",
-    "Deadlock",
-    "GoroutinePanic",
-    "Defers",
-    # Go's helpers
-    "WaitGroup",
-    "Mutex",
-    "after",
-    "tick",
-    "Ticker",
-    "Timer",
-    "sleep",
-    # Go's toolbox: context, errgroup, more of sync, after_func
-    "context",
-    "errgroup",
-    "Once",
-    "RWMutex",
-    "Cond",
-    "Semaphore",
-    "after_func",
-    "synctest",
+    *_runtime.__all__,
     # the compiler (loaded lazily)
     "parse",
     "translate",

@@ -4,8 +4,10 @@ Channels (``_channels``, ``_chanops``, ``_range``, ``_waiters``,
 ``_ownership``), ``select`` (``_select``), timers (``_timers``),
 ``WaitGroup``/``Mutex`` (``_sync``), ``defer`` (``_defer``), goroutines
 (``_goroutines``, ``_worker_threads``) and program supervision: panics and
-deadlock detection (``_supervisor``, ``_deadlock_probe``, ``_reports``,
-``_parking``). Every primitive works from asyncio tasks on any loop and from
+deadlock detection (``_supervisor``, ``_goroutine_census``,
+``_deadlock_probe``, ``_reports``, ``_parking``, ``_interrupts``,
+``_watchdog``); Go's toolbox (``context``, ``errgroup``, ``synctest``,
+``_sync_more``, ``_semaphore``, ``_after_func``). Every primitive works from asyncio tasks on any loop and from
 threads (the ``*_blocking`` forms). It is a plain asyncio library: it imports
 nothing from the compiler or the surfaces, so a program that runs cached code
 never loads them.
@@ -31,7 +33,7 @@ from gopy.runtime._select import Selected, recv_case, select, select_blocking, s
 from gopy.runtime._sync import Mutex, WaitGroup
 from gopy.runtime._timers import Ticker, Timer, after, sleep, tick
 
-# Go's toolbox (issue 10): context, errgroup, more of sync, after_func, synctest.
+# Go's toolbox: context, errgroup, more of sync, after_func, synctest.
 from gopy.runtime import context, errgroup, synctest
 from gopy.runtime._after_func import after_func
 from gopy.runtime._semaphore import Semaphore
