@@ -64,10 +64,10 @@ class _ThreadSide(Generic[T]):
             cell, entry, q = self._enqueue(False, _thread_waiter(), None)
         return _block_thread(cell, q, entry, "chan receive")
 
-    def recv_blocking(self) -> T | None:
+    def recv_blocking(self) -> T:
         """``<-ch`` in a plain function: block the calling thread for a value (``None`` once closed)."""
         value = self._recv_blocking_any()
-        return None if value is _CLOSED else value
+        return None if value is _CLOSED else value  # type: ignore[return-value]  # typed as recv
 
     def recv_ok_blocking(self) -> tuple[T | None, bool]:
         """``v, ok := <-ch`` in a plain function."""

@@ -371,11 +371,16 @@ class chan(_ThreadSide[T], Generic[T]):
         finally:
             del parked[task]  # type: ignore[arg-type]
 
-    async def recv(self) -> T | None:
-        """Receive a value; ``None`` at once when the channel is closed and drained."""
+    async def recv(self) -> T:
+        """Receive a value; ``None`` at once when the channel is closed and drained.
+
+        Typed ``T``, as Go's receive gives a ``T`` (its zero value once closed):
+        the ``None`` of a closed channel is the one thing the type does not show
+        (docs/language.md, section 17); ``recv_ok`` shows it.
+        """
         if self._owner != _get_ident():
             value = await self._recv_slow()
-            return None if value is _CLOSED else value
+            return None if value is _CLOSED else value  # type: ignore[return-value]
         buf = self._buf
         if buf:
             value = buf.popleft()
@@ -385,7 +390,7 @@ class chan(_ThreadSide[T], Generic[T]):
         value = self._try_recv()
         if value is _BLOCK:
             value = await self._park_receiver()
-        return None if value is _CLOSED else value
+        return None if value is _CLOSED else value  # type: ignore[return-value]
 
     async def recv_ok(self) -> tuple[T | None, bool]:
         """Receive ``(value, True)``, or ``(None, False)`` once closed and drained."""

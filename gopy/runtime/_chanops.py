@@ -58,8 +58,14 @@ def send(ch: chan[T] | None, value: T) -> Coroutine[Any, Any, None]:
         raise _not_a_channel("send (ch <- v)", ch) from None
 
 
-def recv(ch: chan[T] | None) -> Coroutine[Any, Any, T | None]:
-    """``<-ch``: ``await gopy.recv(ch)``."""
+class _Receiver(Protocol[T_co]):
+    """What ``recv`` needs (covariant, so that ``print(await recv(c))`` type-checks)."""
+
+    def recv(self) -> Coroutine[Any, Any, T_co]: ...
+
+
+def recv(ch: _Receiver[T] | None) -> Coroutine[Any, Any, T]:
+    """``<-ch``: ``await gopy.recv(ch)`` (typed ``T``: see ``chan.recv``)."""
     if ch is None:
         return _block_forever("chan receive (nil chan)")
     try:
@@ -109,7 +115,7 @@ def send_blocking(ch: chan[T] | None, value: T) -> None:
     ch.send_blocking(value)
 
 
-def recv_blocking(ch: chan[T] | None) -> T | None:
+def recv_blocking(ch: chan[T] | None) -> T:
     """``<-ch`` in a plain function: blocks the calling thread."""
     if ch is None:
         _block_thread_forever("chan receive (nil chan)")
