@@ -108,6 +108,25 @@ async def test_once_a_thread_waits_for_the_coroutine_a_task_runs() -> None:
     assert returned == [True] and t not in parked
 
 
+async def test_once_a_thread_returns_when_the_coroutine_a_task_runs_fails() -> None:
+    once = Once()
+    release: gopy.chan[None] = gopy.chan()
+
+    async def f() -> None:
+        await release.recv()
+        raise ValueError("init failed")
+
+    task = asyncio.ensure_future(once.do(f))
+    await asyncio.sleep(0)
+    t = start(once.do_blocking, lambda: None)
+    await parked_as(t, "sync.Once.Do")
+    release.close()
+    with pytest.raises(ValueError):
+        await task
+    await join(t)
+    assert once._done and once._running is None
+
+
 async def test_once_a_failing_function_in_a_thread_counts_as_done_for_every_waiter() -> None:
     once = Once()
     gate = threading.Event()
@@ -433,6 +452,44 @@ async def test_semaphore_acquire_blocking_with_a_context() -> None:
         sem.acquire_blocking(1, ctx)  # an ended ctx fails even when k would fit
     sem.release()
     assert sem._cur == 0
+
+
+async def test_semaphore_threads_and_tasks_never_exceed_the_size() -> None:
+    sem = Semaphore(3)
+    held = [0]
+    peak = [0]
+    guard = threading.Lock()
+
+    def take(k: int) -> None:
+        with guard:
+            held[0] += k
+            peak[0] = max(peak[0], held[0])
+
+    def give(k: int) -> None:
+        with guard:
+            held[0] -= k
+
+    def thread_worker(i: int) -> None:
+        for j in range(40):
+            k = 1 + (i + j) % 3
+            sem.acquire_blocking(k)
+            take(k)
+            give(k)
+            sem.release(k)
+
+    async def task_worker(i: int) -> None:
+        for j in range(40):
+            k = 1 + (i + j) % 2
+            await sem.acquire(k)
+            take(k)
+            await asyncio.sleep(0)
+            give(k)
+            sem.release(k)
+
+    threads = [start(thread_worker, i) for i in range(3)]
+    await asyncio.gather(*(task_worker(i) for i in range(3)))
+    await join(*threads)
+    assert 1 <= peak[0] <= 3 and held[0] == 0 and sem._cur == 0 and not sem._waiters
 
 
 async def test_semaphore_acquire_blocking_on_the_loop_raises() -> None:

@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 import gopy.runtime._parking as _parking
 from gopy.runtime._channels import chan
 from gopy.runtime._chanops import close, recv
+from gopy.runtime._ownership import SHARED
 from gopy.runtime._parking import parked
 from gopy.runtime._parkops import _WOULD_BLOCK
 
@@ -101,6 +102,10 @@ class Waiter:
 
     def __init__(self, n: int = 1) -> None:
         self.ch: Any = chan()
+        # Shared from birth: wake() closes it with the primitive's lock held,
+        # and closing a loop-owned channel from another thread waits for that
+        # loop to hand it over, which deadlocks if the loop waits for the lock.
+        self.ch._owner = SHARED
         self.granted = False
         self.n = n
 
