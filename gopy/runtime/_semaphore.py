@@ -1,7 +1,8 @@
 """Go's weighted semaphore (``golang.org/x/sync/semaphore``), built on gopy's channels.
 
 FIFO: a request that does not fit blocks every request behind it, so a large
-one is never starved by a stream of small ones.
+one is never starved by a stream of small ones. Thread goroutines call
+``acquire_blocking`` and queue in the same FIFO as the tasks.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from gopy.runtime._select import recv_case, select
-from gopy.runtime._waiting import Waiter, parked_as
+from gopy.runtime._parking import waiting_as
+from gopy.runtime._select import recv_case, select, select_blocking
+from gopy.runtime._waiting import Waiter, parked_as, refuse_on_loop
 
 __all__ = ["Semaphore"]
 
@@ -18,7 +20,10 @@ _REASON = "semaphore acquire"
 
 
 class Semaphore:
-    """``Semaphore(n)``: ``await acquire(k=1, ctx=None)``, ``release(k=1)``, ``try_acquire(k=1)``."""
+    """``Semaphore(n)``: ``await acquire(k=1, ctx=None)``, ``release(k=1)``, ``try_acquire(k=1)``.
+
+    ``acquire_blocking(k=1, ctx=None)`` is ``acquire`` for thread goroutines.
+    """
 
     __slots__ = ("_lock", "_size", "_cur", "_waiters")
 
@@ -69,13 +74,43 @@ class Semaphore:
                 self._abandon(waiter)
             raise ctx.err()
         except BaseException:
-            with self._lock:
-                if not waiter.granted:
-                    self._abandon(waiter)
-                    waiter = None  # type: ignore[assignment]
-            if waiter is not None:
-                self.release(k)  # granted, then cancelled: give it back
+            self._gave_up(waiter)
             raise
+
+    def acquire_blocking(self, k: int = 1, ctx: Any = None) -> None:
+        """``acquire`` in a plain function: block the calling thread (same FIFO, same ``ctx`` rules)."""
+        if ctx is not None and ctx.err() is not None:
+            raise ctx.err()
+        with self._lock:
+            if self._size - self._cur >= k and not self._waiters:
+                self._cur += k
+                return
+            refuse_on_loop("Semaphore.acquire")
+            waiter = Waiter(k)
+            self._waiters[waiter] = None
+        done = ctx.done() if ctx is not None else None
+        try:
+            if done is None:
+                waiter.wait_blocking(_REASON)
+                return
+            if ctx.err() is None:
+                with waiting_as(_REASON):
+                    select_blocking(recv_case(waiter.ch), recv_case(done))
+            with self._lock:
+                if waiter.granted:
+                    return
+                self._abandon(waiter)
+            raise ctx.err()
+        except BaseException:
+            self._gave_up(waiter)
+            raise
+
+    def _gave_up(self, waiter: Waiter) -> None:
+        with self._lock:
+            if not waiter.granted:
+                self._abandon(waiter)
+                return
+        self.release(waiter.n)  # granted, then cancelled: give it back
 
     def _abandon(self, waiter: Waiter) -> None:
         if waiter in self._waiters:

@@ -7,6 +7,13 @@ deadlock reports say ``sync.RWMutex.RLock`` or ``sync.Cond.Wait``. Hand-offs
 are direct: whoever releases picks the next owner and marks its waiter
 ``granted``, so a newcomer cannot barge in. A waiter cancelled after it was
 granted passes what it got on, so nothing is ever leaked.
+
+Every waiting operation has a form for thread goroutines (plain functions):
+``Once.do_blocking``, ``RWMutex.lock_blocking``/``rlock_blocking`` (and
+``with rw:`` / ``with rw.rlocker():``) and ``Cond.wait_blocking``. A thread
+queues on the same ``Waiter`` FIFO as the tasks, so the two kinds contend
+with the same semantics; on an event loop's thread a form that would have
+to wait raises ``RuntimeError`` at once instead.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, Protocol
 
-from gopy.runtime._waiting import Waiter
+from gopy.runtime._waiting import Waiter, refuse_on_loop
 
 __all__ = ["Once", "RWMutex", "Cond"]
 
@@ -29,7 +36,9 @@ class Once:
     Every caller returns only after ``f`` has returned. If ``f`` raises, the
     exception reaches the caller that ran it and ``f`` still counts as done
     (Go: a panicking ``f`` has returned). A coroutine function is awaited:
-    ``await once.do(f)``; a plain function is called: ``once.do(f)``.
+    ``await once.do(f)``; a plain function is called: ``once.do(f)``, or
+    ``once.do_blocking(f)`` in a thread goroutine, which also waits for an
+    ``f`` that another goroutine (task or thread) is running.
     """
 
     __slots__ = ("_lock", "_done", "_running")
@@ -47,6 +56,8 @@ class Once:
         """Run ``f`` unless it ran already; returns an awaitable for a coroutine function."""
         if inspect.iscoroutinefunction(f):
             return self._do_async(f)
+        if asyncio._get_running_loop() is None:
+            return self.do_blocking(f)
         if self._done:
             return None
         with self._lock:
@@ -57,11 +68,44 @@ class Once:
                     "sync.Once.Do would block the event loop while another goroutine runs "
                     "its function: await once.do(f) with a coroutine function"
                 )
-            try:
-                f()
-            finally:
-                self._done = True
+            self._running = []
+        try:
+            f()
+        finally:
+            self._finish()
         return None
+
+    def do_blocking(self, f: Callable[[], Any]) -> None:
+        """``once.Do(f)`` in a plain function: run ``f``, or block the thread until it has returned."""
+        if inspect.iscoroutinefunction(f):
+            raise TypeError(
+                "Once.do_blocking needs a plain function: await once.do(f) for a coroutine"
+            )
+        if self._done:  # a stale read only sends us to the locked check
+            return
+        while True:
+            with self._lock:
+                if self._done:
+                    return
+                waiters = self._running
+                if waiters is None:
+                    self._running = []
+                    break
+                refuse_on_loop("sync.Once.Do")
+                waiter = Waiter()
+                waiters.append(waiter)
+            waiter.wait_blocking("sync.Once.Do")
+        try:
+            f()
+        finally:
+            self._finish()
+
+    def _finish(self) -> None:
+        with self._lock:
+            self._done = True
+            waiters, self._running = self._running or [], None
+            for waiter in waiters:
+                waiter.wake()
 
     async def _do_async(self, f: Callable[[], Awaitable[Any]]) -> None:
         while True:
@@ -78,15 +122,12 @@ class Once:
         try:
             await f()
         finally:
-            with self._lock:
-                self._done = True
-                waiters, self._running = self._running or [], None
-                for waiter in waiters:
-                    waiter.wake()
+            self._finish()
 
 
 class _Locker(Protocol):
     async def lock(self) -> None: ...
+    def lock_blocking(self) -> None: ...
     def unlock(self) -> None: ...
 
 
@@ -95,7 +136,9 @@ class RWMutex:
 
     ``await rw.lock()`` / ``rw.unlock()`` for the writer, ``await rw.rlock()``
     / ``rw.runlock()`` for readers, ``try_lock()``, ``try_rlock()``,
-    ``async with rw:`` (writer) and ``async with rw.rlocker():`` (reader).
+    ``async with rw:`` (writer) and ``async with rw.rlocker():`` (reader);
+    threads use ``lock_blocking()``, ``rlock_blocking()``, ``with rw:`` and
+    ``with rw.rlocker():``.
     A writer waiting for the lock blocks new readers, and ``unlock()`` admits
     the readers that queued during the write before the next writer, as in
     Go: neither side starves.
@@ -143,15 +186,32 @@ class RWMutex:
         try:
             await waiter.wait("sync.RWMutex.Lock")
         except BaseException:
-            with self._lock:
-                if not waiter.granted:
-                    del self._writers[waiter]
-                    if not self._writer and not self._writers:
-                        self._admit_readers()
-                    waiter = None  # type: ignore[assignment]
-            if waiter is not None:
-                self.unlock()  # granted, then cancelled: pass the lock on
+            self._writer_gave_up(waiter)
             raise
+
+    def lock_blocking(self) -> None:
+        """``rw.Lock()`` in a plain function: block the calling thread until locked for writing."""
+        with self._lock:
+            if not (self._writer or self._readers or self._writers):
+                self._writer = True
+                return
+            refuse_on_loop("RWMutex.lock")
+            waiter = Waiter()
+            self._writers[waiter] = None
+        try:
+            waiter.wait_blocking("sync.RWMutex.Lock")
+        except BaseException:  # KeyboardInterrupt in the main thread
+            self._writer_gave_up(waiter)
+            raise
+
+    def _writer_gave_up(self, waiter: Waiter) -> None:
+        with self._lock:
+            if not waiter.granted:
+                del self._writers[waiter]
+                if not self._writer and not self._writers:
+                    self._admit_readers()
+                return
+        self.unlock()  # granted, then cancelled: pass the lock on
 
     def unlock(self) -> None:
         """Unlock the writer side; waiting readers go first, then the next writer."""
@@ -175,13 +235,30 @@ class RWMutex:
         try:
             await waiter.wait("sync.RWMutex.RLock")
         except BaseException:
-            with self._lock:
-                if not waiter.granted:
-                    del self._waiting_readers[waiter]
-                    waiter = None  # type: ignore[assignment]
-            if waiter is not None:
-                self.runlock()
+            self._reader_gave_up(waiter)
             raise
+
+    def rlock_blocking(self) -> None:
+        """``rw.RLock()`` in a plain function: block the calling thread until locked for reading."""
+        with self._lock:
+            if not (self._writer or self._writers):
+                self._readers += 1
+                return
+            refuse_on_loop("RWMutex.rlock")
+            waiter = Waiter()
+            self._waiting_readers[waiter] = None
+        try:
+            waiter.wait_blocking("sync.RWMutex.RLock")
+        except BaseException:  # KeyboardInterrupt in the main thread
+            self._reader_gave_up(waiter)
+            raise
+
+    def _reader_gave_up(self, waiter: Waiter) -> None:
+        with self._lock:
+            if not waiter.granted:
+                del self._waiting_readers[waiter]
+                return
+        self.runlock()
 
     def runlock(self) -> None:
         """Undo one ``rlock()``; the last reader out hands the lock to a waiting writer."""
@@ -206,7 +283,7 @@ class RWMutex:
             waiter.wake()
 
     def rlocker(self) -> _ReadLocker:
-        """The reader side as a locker (``lock``/``unlock``/``async with``), Go's ``RLocker``."""
+        """The reader side as a locker (``lock``/``unlock``/``async with``/``with``), Go's ``RLocker``."""
         return _ReadLocker(self)
 
     async def __aenter__(self) -> None:
@@ -220,9 +297,20 @@ class RWMutex:
     ) -> None:
         self.unlock()
 
+    def __enter__(self) -> None:
+        self.lock_blocking()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.unlock()
+
 
 class _ReadLocker:
-    """``rw.rlocker()``: ``lock``/``unlock`` mean ``rlock``/``runlock``."""
+    """``rw.rlocker()``: ``lock``, ``lock_blocking``, ``unlock`` act on the reader side."""
 
     __slots__ = ("rw",)
 
@@ -232,7 +320,16 @@ class _ReadLocker:
     async def lock(self) -> None:
         await self.rw.rlock()
 
+    def lock_blocking(self) -> None:
+        self.rw.rlock_blocking()
+
     def unlock(self) -> None:
+        self.rw.runlock()
+
+    def __enter__(self) -> None:
+        self.rw.rlock_blocking()
+
+    def __exit__(self, *exc_info: Any) -> None:
         self.rw.runlock()
 
     async def __aenter__(self) -> None:
@@ -249,6 +346,9 @@ class Cond:
     made after it started, and locks ``cond.L`` again before returning (also
     when it is cancelled, so ``async with cond.L:`` stays balanced). Wake-ups
     are FIFO; a signalled waiter that is cancelled passes the signal on.
+    A thread goroutine calls ``cond.wait_blocking()`` with ``cond.L`` locked
+    by ``lock_blocking()`` (or ``with cond.L:``); tasks and threads share
+    the one FIFO of waiters.
     """
 
     __slots__ = ("L", "_lock", "_waiters")
@@ -278,6 +378,25 @@ class Cond:
             await _relock(self.L)
             raise
         await self.L.lock()
+
+    def wait_blocking(self) -> None:
+        """``c.Wait()`` in a plain function: unlock ``L``, block the thread for a signal, lock ``L``."""
+        refuse_on_loop("Cond.wait")  # it always waits: refuse before touching L
+        waiter = Waiter()
+        with self._lock:
+            self._waiters[waiter] = None
+        self.L.unlock()
+        try:
+            waiter.wait_blocking("sync.Cond.Wait")
+        except BaseException:  # KeyboardInterrupt in the main thread
+            with self._lock:
+                if waiter.granted:
+                    self._signal_locked()
+                else:
+                    del self._waiters[waiter]
+            self.L.lock_blocking()
+            raise
+        self.L.lock_blocking()
 
     def signal(self) -> None:
         """Wake the longest-waiting goroutine, if any."""

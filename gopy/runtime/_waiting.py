@@ -12,6 +12,12 @@ every park inside it record ``reason``. Until that exists, ``parked_as``
 falls back to driving the awaitable itself and overwriting the entry the
 channel wrote each time it suspends.
 
+A thread goroutine (a plain ``def``) waits on the same channel with
+``Waiter.wait_blocking``, so tasks and threads queue in one FIFO and whoever
+releases wakes either kind the same way; ``refuse_on_loop`` is the check that
+a ``*_blocking`` form makes before it would park, since an event loop's
+thread must never block.
+
 ``now()`` is the wall clock as goroutines see it: ``time.time()``, or the
 virtual clock of a ``gopy.synctest`` bubble.
 """
@@ -26,9 +32,11 @@ from typing import Any, TypeVar
 import gopy.runtime._parking as _parking
 from gopy.runtime._channels import chan
 from gopy.runtime._chanops import close, recv
+from gopy.runtime._ownership import SHARED
 from gopy.runtime._parking import parked
+from gopy.runtime._parkops import _WOULD_BLOCK
 
-__all__ = ["parked_as", "now", "Waiter"]
+__all__ = ["parked_as", "now", "Waiter", "refuse_on_loop"]
 
 _T = TypeVar("_T")
 _get_running_loop = asyncio._get_running_loop
@@ -74,6 +82,12 @@ class _Reasoned:
             return stop.value
 
 
+def refuse_on_loop(op: str) -> None:
+    """Raise ``RuntimeError`` if the caller is an event loop's thread (``op`` would block it)."""
+    if _get_running_loop() is not None:
+        raise RuntimeError(_WOULD_BLOCK.format(op=op))
+
+
 def now() -> float:
     """Seconds since the epoch: ``time.time()``, or the bubble's virtual clock inside synctest."""
     loop = _get_running_loop()
@@ -88,6 +102,10 @@ class Waiter:
 
     def __init__(self, n: int = 1) -> None:
         self.ch: Any = chan()
+        # Shared from birth: wake() closes it with the primitive's lock held,
+        # and closing a loop-owned channel from another thread waits for that
+        # loop to hand it over, which deadlocks if the loop waits for the lock.
+        self.ch._owner = SHARED
         self.granted = False
         self.n = n
 
@@ -99,3 +117,11 @@ class Waiter:
     async def wait(self, reason: str) -> None:
         """Park until ``wake()`` (returns at once if it already happened)."""
         await parked_as(reason, recv(self.ch))
+
+    def wait_blocking(self, reason: str) -> None:
+        """Block the calling thread until ``wake()``, recorded in ``parked`` as ``reason``."""
+        if _waiting_as is not None:
+            with _waiting_as(reason):
+                self.ch.recv_blocking()
+        else:  # pragma: no cover - the channel core provides waiting_as
+            self.ch.recv_blocking()
