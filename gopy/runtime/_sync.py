@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from types import TracebackType
 from typing import Any
 
 from gopy.runtime._goroutines import _is_coroutine_function, go
@@ -134,25 +135,7 @@ class WaitGroup:
             del parked[me]
 
 
-class LockForms:
-    """``async with lock:`` and ``with lock:`` from a lock's ``lock``, ``lock_blocking`` and ``unlock``."""
-
-    __slots__ = ()
-
-    async def __aenter__(self) -> None:
-        await self.lock()  # type: ignore[attr-defined]
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self.unlock()  # type: ignore[attr-defined]
-
-    def __enter__(self) -> None:
-        self.lock_blocking()  # type: ignore[attr-defined]
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.unlock()  # type: ignore[attr-defined]
-
-
-class Mutex(LockForms):
+class Mutex:
     """Go's ``sync.Mutex``: ``await lock()``, ``unlock()``, ``async with``; FIFO hand-off.
 
     Not reentrant (locking twice from one goroutine deadlocks, as in Go), and
@@ -252,6 +235,28 @@ class Mutex(LockForms):
                     _claim(found[0], None)  # ownership passes; _locked stays True
                     return
             self._locked = False
+
+    async def __aenter__(self) -> None:
+        await self.lock()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.unlock()
+
+    def __enter__(self) -> None:
+        self.lock_blocking()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.unlock()
 
 
 async def _done_after_await(wg: WaitGroup, coro: Any) -> None:

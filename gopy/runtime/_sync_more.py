@@ -22,9 +22,9 @@ import asyncio
 import inspect
 import threading
 from collections.abc import Awaitable, Callable
+from types import TracebackType
 from typing import Any, Protocol
 
-from gopy.runtime._sync import LockForms
 from gopy.runtime._waiting import Waiter, refuse_on_loop
 
 __all__ = ["Once", "RWMutex", "Cond"]
@@ -131,7 +131,7 @@ class _Locker(Protocol):
     def unlock(self) -> None: ...
 
 
-class RWMutex(LockForms):
+class RWMutex:
     """Go's ``sync.RWMutex``: one writer or any number of readers.
 
     ``await rw.lock()`` / ``rw.unlock()`` for the writer, ``await rw.rlock()``
@@ -175,35 +175,14 @@ class RWMutex(LockForms):
             self._readers += 1
             return True
 
-    def _queue_writer(self, op: str | None) -> Waiter | None:
-        """Lock for writing now (``None``), or queue a writer (refused on a loop thread if ``op``)."""
+    async def lock(self) -> None:
+        """Lock for writing: wait until no reader or writer holds it."""
         with self._lock:
             if not (self._writer or self._readers or self._writers):
                 self._writer = True
-                return None
-            if op is not None:
-                refuse_on_loop(op)
+                return
             waiter = Waiter()
             self._writers[waiter] = None
-            return waiter
-
-    def _queue_reader(self, op: str | None) -> Waiter | None:
-        """Lock for reading now (``None``), or queue a reader (refused on a loop thread if ``op``)."""
-        with self._lock:
-            if not (self._writer or self._writers):
-                self._readers += 1
-                return None
-            if op is not None:
-                refuse_on_loop(op)
-            waiter = Waiter()
-            self._waiting_readers[waiter] = None
-            return waiter
-
-    async def lock(self) -> None:
-        """Lock for writing: wait until no reader or writer holds it."""
-        waiter = self._queue_writer(None)
-        if waiter is None:
-            return
         try:
             await waiter.wait("sync.RWMutex.Lock")
         except BaseException:
@@ -212,9 +191,13 @@ class RWMutex(LockForms):
 
     def lock_blocking(self) -> None:
         """``rw.Lock()`` in a plain function: block the calling thread until locked for writing."""
-        waiter = self._queue_writer("RWMutex.lock")
-        if waiter is None:
-            return
+        with self._lock:
+            if not (self._writer or self._readers or self._writers):
+                self._writer = True
+                return
+            refuse_on_loop("RWMutex.lock")
+            waiter = Waiter()
+            self._writers[waiter] = None
         try:
             waiter.wait_blocking("sync.RWMutex.Lock")
         except BaseException:  # KeyboardInterrupt in the main thread
@@ -243,9 +226,12 @@ class RWMutex(LockForms):
 
     async def rlock(self) -> None:
         """Lock for reading: wait while a writer holds the lock or waits for it."""
-        waiter = self._queue_reader(None)
-        if waiter is None:
-            return
+        with self._lock:
+            if not (self._writer or self._writers):
+                self._readers += 1
+                return
+            waiter = Waiter()
+            self._waiting_readers[waiter] = None
         try:
             await waiter.wait("sync.RWMutex.RLock")
         except BaseException:
@@ -254,9 +240,13 @@ class RWMutex(LockForms):
 
     def rlock_blocking(self) -> None:
         """``rw.RLock()`` in a plain function: block the calling thread until locked for reading."""
-        waiter = self._queue_reader("RWMutex.rlock")
-        if waiter is None:
-            return
+        with self._lock:
+            if not (self._writer or self._writers):
+                self._readers += 1
+                return
+            refuse_on_loop("RWMutex.rlock")
+            waiter = Waiter()
+            self._waiting_readers[waiter] = None
         try:
             waiter.wait_blocking("sync.RWMutex.RLock")
         except BaseException:  # KeyboardInterrupt in the main thread
@@ -296,8 +286,30 @@ class RWMutex(LockForms):
         """The reader side as a locker (``lock``/``unlock``/``async with``/``with``), Go's ``RLocker``."""
         return _ReadLocker(self)
 
+    async def __aenter__(self) -> None:
+        await self.lock()
 
-class _ReadLocker(LockForms):
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.unlock()
+
+    def __enter__(self) -> None:
+        self.lock_blocking()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.unlock()
+
+
+class _ReadLocker:
     """``rw.rlocker()``: ``lock``, ``lock_blocking``, ``unlock`` act on the reader side."""
 
     __slots__ = ("rw",)
@@ -312,6 +324,18 @@ class _ReadLocker(LockForms):
         self.rw.rlock_blocking()
 
     def unlock(self) -> None:
+        self.rw.runlock()
+
+    def __enter__(self) -> None:
+        self.rw.rlock_blocking()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.rw.runlock()
+
+    async def __aenter__(self) -> None:
+        await self.rw.rlock()
+
+    async def __aexit__(self, *exc_info: Any) -> None:
         self.rw.runlock()
 
 
