@@ -37,32 +37,34 @@ class _ThreadSide(Generic[T]):
     def send_blocking(self, value: T) -> None:
         """``ch <- value`` in a plain function: block the calling thread until sent."""
         if self._mine():
-            if self._try_send(value):
+            if self._try_send(value, False):
                 return
             raise RuntimeError(_WOULD_BLOCK.format(op="a channel send"))
         with _lock:
-            if self._try_send(value):
+            if self._try_send(value, True):
                 return
             if _get_running_loop() is not None:
                 raise RuntimeError(_WOULD_BLOCK.format(op="a channel send"))
-            cell, entry, q = self._enqueue(True, _thread_waiter(), value)
-        if _block_thread(cell, q, entry, "chan send") is _CLOSED:
+            w = _thread_waiter()
+            entry, q = self._enqueue(True, w, value)
+        if _block_thread(w, entry, q, "chan send") is _CLOSED:
             raise ChannelClosed("send on closed channel")
 
     def _recv_blocking_any(self) -> Any:
         if self._mine():
-            value = self._try_recv()
+            value = self._try_recv(False)
             if value is _BLOCK:
                 raise RuntimeError(_WOULD_BLOCK.format(op="a channel receive"))
             return value
         with _lock:
-            value = self._try_recv()
+            value = self._try_recv(True)
             if value is not _BLOCK:
                 return value
             if _get_running_loop() is not None:
                 raise RuntimeError(_WOULD_BLOCK.format(op="a channel receive"))
-            cell, entry, q = self._enqueue(False, _thread_waiter(), None)
-        return _block_thread(cell, q, entry, "chan receive")
+            w = _thread_waiter()
+            entry, q = self._enqueue(False, w, None)
+        return _block_thread(w, entry, q, "chan receive")
 
     def recv_blocking(self) -> T:
         """``<-ch`` in a plain function: block the calling thread for a value (``None`` once closed)."""

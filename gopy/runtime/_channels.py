@@ -16,12 +16,16 @@ Locking invariants (they do not rely on the GIL):
   code, and never taken twice (so it cannot deadlock).
 * A channel *owned* by a loop (``chan._owner``, see ``_ownership``) is
   touched only by that loop's thread, without the lock; it becomes shared,
-  for good, only in a callback on that thread. Every operation first checks
-  ``_owner is`` the caller's running loop; anything else goes through
-  ``adopt``, then takes the lock.
-* A cell is claimed at most once (``cell[0]`` set to ``None``), by the
-  counterpart completing it or by its owner giving up, always with the lock
-  held or on the owner loop's thread of a channel not shared. The waiter is
+  for good, only in a callback on that thread (or under the lock while that
+  loop is not running). Every operation first checks ``_owner is`` the
+  caller's running loop; anything else goes through ``adopt``, then takes
+  the lock. The ``locked`` argument of the helpers below says which of the
+  two holds.
+* A parked operation is claimed at most once (``entry[0]``, or a select's
+  ``cell[0]``, set to ``None``; see ``_waiters``), by the counterpart
+  completing it or by its owner giving up, always with the lock held or on
+  the owner loop's thread of a channel not shared; a select's cell, which
+  a shared channel may reach too, only with the lock held. The waiter is
   woken after its claim: a task on the waker's own loop by ``set_result``,
   a task on another loop by ``call_soon_threadsafe``, a thread by releasing
   its lock; none of these calls back into the runtime.
@@ -69,13 +73,16 @@ from gopy.runtime._parkops import (
 )
 from gopy.runtime._parking import _overrides, parked
 from gopy.runtime._waiters import (
-    _claim,
+    _NONE,
+    _count_live,
+    _fail_all,
     _give_up,
+    _hand_over,
     _lock,
     _new_queue,
     _peek_live,
-    _pop_live,
     _reason,
+    _take,
     _trim,
 )
 
@@ -84,9 +91,8 @@ __all__ = ["chan", "ChannelClosed"]
 T = TypeVar("T")
 
 _get_running_loop = asyncio._get_running_loop
-_current_task = asyncio.current_task
-_current_thread = threading.current_thread
 _get_ident = threading.get_ident
+_current_task = asyncio.current_task
 _CancelledError = asyncio.CancelledError
 # Faster than loop.create_future() (no Python frame) and valid on any loop.
 _Future = asyncio.Future
@@ -139,8 +145,8 @@ class chan(_ThreadSide[T], Generic[T]):
 
     def __repr__(self) -> str:
         with _lock:
-            senders = _live(self._senders)
-            receivers = _live(self._receivers)
+            senders = _count_live(self._senders)
+            receivers = _count_live(self._receivers)
         state = "closed" if self._closed else "open"
         return (
             f"<chan cap={self._cap} len={len(self)} "
@@ -159,31 +165,26 @@ class chan(_ThreadSide[T], Generic[T]):
     def _send_nowait(self, value: T) -> bool:
         """Send if that needs no waiting (from any thread); ``False`` if it would block."""
         if self._mine():
-            return self._try_send(value)
+            return self._try_send(value, False)
         with _lock:
-            return self._try_send(value)
+            return self._try_send(value, True)
 
     def _recv_nowait(self) -> Any:
         """Receive if that needs no waiting (from any thread): a value, ``_CLOSED`` or ``_BLOCK``."""
         if self._mine():
-            return self._try_recv()
+            return self._try_recv(False)
         with _lock:
-            return self._try_recv()
+            return self._try_recv(True)
 
-    # (``_try_*`` and below: with the lock held, or on the owner's thread)
+    # (``_try_*`` and below: with the lock held (``locked``), or on the owner's thread)
 
-    def _try_send(self, value: T) -> bool:
+    def _try_send(self, value: T, locked: bool) -> bool:
         """Send if that needs no waiting; ``False`` if the sender would block."""
         if self._closed:
             raise ChannelClosed("send on closed channel")
         q = self._receivers
-        if q:
-            found = _pop_live(q)
-            if found is not None:
-                cell, entry = found
-                index = entry[2]
-                _claim(cell, value if index is None else (index, value, True))
-                return True
+        if q and _hand_over(q, value, locked):
+            return True
         if self._cap:
             buf = self._buf
             if buf is None:
@@ -193,34 +194,28 @@ class chan(_ThreadSide[T], Generic[T]):
                 return True
         return False
 
-    def _try_recv(self) -> Any:
+    def _try_recv(self, locked: bool) -> Any:
         """Receive if that needs no waiting: a value, ``_CLOSED`` or ``_BLOCK``."""
         buf = self._buf
         if buf:
             value = buf.popleft()
             if self._senders:
-                self._refill()
+                self._refill(locked)
             return value
         q = self._senders
         if q:
-            found = _pop_live(q)
-            if found is not None:
-                cell, entry = found
-                index = entry[2]
-                _claim(cell, None if index is None else (index, None, True))
-                return entry[1]
+            value = _take(q, locked)
+            if value is not _NONE:
+                return value
         if self._closed:
             return _CLOSED
         return _BLOCK
 
-    def _refill(self) -> None:
+    def _refill(self, locked: bool) -> None:
         """A slot just freed in a full buffer: move the first parked sender's value in."""
-        found = _pop_live(self._senders)
-        if found is not None:
-            cell, entry = found
-            self._buf.append(entry[1])  # type: ignore[union-attr]
-            index = entry[2]
-            _claim(cell, None if index is None else (index, None, True))
+        value = _take(self._senders, locked)
+        if value is not _NONE:
+            self._buf.append(value)  # type: ignore[union-attr]
 
     def _recv_ready(self) -> bool:
         """Whether a receive would complete at once (drops dead senders at the head)."""
@@ -232,10 +227,9 @@ class chan(_ThreadSide[T], Generic[T]):
             return True
         return _peek_live(self._receivers)
 
-    def _enqueue(self, sending: bool, w: Any, value: Any) -> tuple[list[Any], list[Any], Any]:
-        """Park one plain operation: its cell, entry and queue."""
-        cell = [w, None, _get_ident()]
-        entry = [cell, value, None]
+    def _enqueue(self, sending: bool, w: Any, value: Any) -> tuple[list[Any], Any]:
+        """Park one plain operation: its entry and queue."""
+        entry = [w, value, None, _get_ident()]
         if sending:
             q = self._senders
             if q is None:
@@ -245,51 +239,48 @@ class chan(_ThreadSide[T], Generic[T]):
             if q is None:
                 q = self._receivers = _new_queue()
         q.append(entry)
-        return cell, entry, q
+        return entry, q
 
     # -- operations for tasks ----------------------------------------------
 
     async def send(self, value: T) -> None:
         """Send ``value``; wait for a receiver (unbuffered) or for buffer space."""
-        if self._owner != _get_ident():
-            return await self._send_slow(value)
-        buf = self._buf
+        if self._owner != _get_ident() and not await adopt_async(self, _get_running_loop()):
+            return await self._send_locked(value)
+        if self._closed:
+            raise ChannelClosed("send on closed channel")
         q = self._receivers
-        if not q:
-            if buf is not None and len(buf) < self._cap and not self._closed:
+        while q:
+            # Hand off to the first parked receiver. Owned: every waiter is a
+            # future of this loop, so set_result is safe.
+            entry = q[0]
+            fut = entry[0]
+            if fut is None or entry[2] is not None or fut.done():
+                if _hand_over(q, value, False):  # a select, or dead entries first
+                    return
+                break
+            q.popleft()
+            entry[0] = None
+            entry[1] = value
+            if q and q[0][0] is None:
+                _trim(q)
+            try:
+                fut.set_result(value)
+            except RuntimeError:  # a task of a closed loop: it never resumes
+                pass
+            return
+        if self._cap:
+            buf = self._buf
+            if buf is None:
+                buf = self._buf = deque()
+            if len(buf) < self._cap:
                 buf.append(value)
                 return
-        elif not self._closed:
-            # Hand off to the first live parked receiver. Owned: every waiter
-            # is a future of a loop on this thread, so set_result is safe.
-            while q:
-                entry = q.popleft()
-                cell = entry[0]
-                if cell is None:
-                    q.dead -= 1
-                    continue
-                entry[0] = None
-                fut = cell[0]
-                if fut is None or fut.done():
-                    continue
-                index = entry[2]
-                cell[0] = None
-                cell[1] = result = value if index is None else (index, value, True)
-                try:
-                    fut.set_result(result)
-                except RuntimeError:  # a task of a closed loop: it never resumes
-                    continue
-                if q and q[0][0] is None:
-                    _trim(q)
-                return
-        if self._try_send(value):
-            return
         # Slow path: park until a receiver takes the value or the channel closes.
         loop = _get_running_loop()
         self._loop = loop  # the loop to ask for a hand-over (it may have changed)
         fut = _Future(loop=loop)
-        cell = [fut, None, self._owner]
-        entry = [cell, value, None]
+        entry = [fut, value, None, self._owner]
         q = self._senders
         if q is None:
             q = self._senders = _new_queue()
@@ -299,49 +290,42 @@ class chan(_ThreadSide[T], Generic[T]):
         try:
             result = await fut
         except _CancelledError as exc:
-            if not _give_up(cell, q, entry) or cell[1] is _CLOSED:
+            if not _give_up(entry, q) or entry[1] is _CLOSED:
                 raise  # not sent (a close is as true an outcome as the cancellation)
             # The value was taken before the cancellation landed: the send happened.
             _absorb_cancel(task, exc)
             return
         except BaseException:  # thrown in by hand (coro.throw/close): leave nothing behind
-            _give_up(cell, q, entry)
+            _give_up(entry, q)
             raise
         finally:
             del parked[task]  # type: ignore[arg-type]
         if result is _CLOSED:
             raise ChannelClosed("send on closed channel")
 
-    async def _send_slow(self, value: T) -> None:
-        loop = _get_running_loop()
-        if await adopt_async(self, loop):
-            return await self.send(value)
+    async def _send_locked(self, value: T) -> None:
+        """A send on a shared channel."""
         with _lock:
-            if self._try_send(value):
+            if self._try_send(value, True):
                 return
-            fut = _Future(loop=loop)
-            cell, entry, q = self._enqueue(True, fut, value)
-        if await _await_cell(fut, cell, q, entry, "chan send") is _CLOSED:
+            fut = _Future(loop=_get_running_loop())
+            entry, q = self._enqueue(True, fut, value)
+        if await _await_cell(fut, entry, q, "chan send") is _CLOSED:
             raise ChannelClosed("send on closed channel")
 
-    async def _recv_slow(self) -> Any:
-        """A receive by a thread that does not own the channel: the value, or ``_CLOSED``."""
-        loop = _get_running_loop()
-        if await adopt_async(self, loop):
-            value = self._try_recv()
-            if value is _BLOCK:
-                value = await self._park_receiver()
-            return value
+    async def _recv_locked(self) -> Any:
+        """A receive on a shared channel: the value, or ``_CLOSED``."""
         with _lock:
-            value = self._try_recv()
+            value = self._try_recv(True)
             if value is not _BLOCK:
                 return value
-            fut = _Future(loop=loop)
-            cell, entry, q = self._enqueue(False, fut, None)
-        return await _await_cell(fut, cell, q, entry, "chan receive")
+            fut = _Future(loop=_get_running_loop())
+            entry, q = self._enqueue(False, fut, None)
+        return await _await_cell(fut, entry, q, "chan receive")
 
     async def _park_receiver(self) -> Any:
-        """The owner's slow path of every receive: park until a value arrives or the channel closes.
+        """The owner's slow path of ``recv_ok`` and ``async for``: park until a value
+        arrives or the channel closes (``recv`` has the same steps inline).
 
         Returns the value, or ``_CLOSED``. A cancellation that lands after a
         sender handed over a value is absorbed (the value is returned and the
@@ -350,8 +334,7 @@ class chan(_ThreadSide[T], Generic[T]):
         loop = _get_running_loop()
         self._loop = loop
         fut = _Future(loop=loop)
-        cell = [fut, None, self._owner]
-        entry = [cell, None, None]
+        entry = [fut, None, None, self._owner]
         q = self._receivers
         if q is None:
             q = self._receivers = _new_queue()
@@ -361,12 +344,12 @@ class chan(_ThreadSide[T], Generic[T]):
         try:
             return await fut
         except _CancelledError as exc:
-            if not _give_up(cell, q, entry):
+            if not _give_up(entry, q):
                 raise
             _absorb_cancel(task, exc)
-            return cell[1]
+            return entry[1]
         except BaseException:
-            _give_up(cell, q, entry)
+            _give_up(entry, q)
             raise
         finally:
             del parked[task]  # type: ignore[arg-type]
@@ -378,32 +361,78 @@ class chan(_ThreadSide[T], Generic[T]):
         the ``None`` of a closed channel is the one thing the type does not show
         (docs/language.md, section 17); ``recv_ok`` shows it.
         """
-        if self._owner != _get_ident():
-            value = await self._recv_slow()
+        if self._owner != _get_ident() and not await adopt_async(self, _get_running_loop()):
+            value = await self._recv_locked()
             return None if value is _CLOSED else value  # type: ignore[return-value]
         buf = self._buf
         if buf:
             value = buf.popleft()
-            if self._senders:
-                self._refill()
+            q = self._senders
+            if q:
+                moved = _take(q, False)  # a slot just freed: the first parked sender's value
+                if moved is not _NONE:
+                    buf.append(moved)
             return value
-        value = self._try_recv()
-        if value is _BLOCK:
-            value = await self._park_receiver()
-        return None if value is _CLOSED else value  # type: ignore[return-value]
+        q = self._senders
+        while q:
+            # Take the first parked sender's value (see send for the owner's rules).
+            entry = q[0]
+            fut = entry[0]
+            if fut is None or entry[2] is not None or fut.done():
+                value = _take(q, False)  # a select, or dead entries first
+                if value is not _NONE:
+                    return value  # type: ignore[no-any-return]
+                break
+            q.popleft()
+            entry[0] = None
+            value = entry[1]
+            entry[1] = None
+            if q and q[0][0] is None:
+                _trim(q)
+            try:
+                fut.set_result(None)
+            except RuntimeError:  # a task of a closed loop: it never resumes
+                pass
+            return value  # type: ignore[no-any-return]
+        if self._closed:
+            return None  # type: ignore[return-value]
+        # _park_receiver's steps, inline: one coroutine frame less per parked receiver.
+        loop = _get_running_loop()
+        self._loop = loop
+        fut = _Future(loop=loop)
+        entry = [fut, None, None, self._owner]
+        q = self._receivers
+        if q is None:
+            q = self._receivers = _new_queue()
+        q.append(entry)
+        task = _current_tasks.get(loop) or _current_task(loop)
+        parked[task] = _reason("chan receive") if _overrides[0] else "chan receive"  # type: ignore[index]
+        try:
+            value = await fut
+        except _CancelledError as exc:
+            if not _give_up(entry, q):
+                raise
+            _absorb_cancel(task, exc)
+            value = entry[1]
+        except BaseException:
+            _give_up(entry, q)
+            raise
+        finally:
+            del parked[task]  # type: ignore[arg-type]
+        return None if value is _CLOSED else value  # type: ignore[no-any-return]
 
     async def recv_ok(self) -> tuple[T | None, bool]:
         """Receive ``(value, True)``, or ``(None, False)`` once closed and drained."""
-        if self._owner != _get_ident():
-            value = await self._recv_slow()
+        if self._owner != _get_ident() and not await adopt_async(self, _get_running_loop()):
+            value = await self._recv_locked()
         else:
             buf = self._buf
             if buf:
                 value = buf.popleft()
                 if self._senders:
-                    self._refill()
+                    self._refill(False)
                 return value, True
-            value = self._try_recv()
+            value = self._try_recv(False)
             if value is _BLOCK:
                 value = await self._park_receiver()
         if value is _CLOSED:
@@ -413,23 +442,17 @@ class chan(_ThreadSide[T], Generic[T]):
     def close(self) -> None:
         """Close: parked receivers get ``(None, False)``, parked senders raise."""
         if self._mine():
-            self._close()
+            self._close(False)
         else:
             with _lock:
-                self._close()
+                self._close(True)
 
-    def _close(self) -> None:
+    def _close(self, locked: bool) -> None:
         if self._closed:
             raise ChannelClosed("close of closed channel")
         self._closed = True
-        for q in (self._receivers, self._senders):
-            while q:
-                found = _pop_live(q)
-                if found is None:
-                    break
-                cell, entry = found
-                index = entry[2]
-                _claim(cell, _CLOSED if index is None else (index, None, False))
+        _fail_all(self._receivers, _CLOSED, locked)
+        _fail_all(self._senders, _CLOSED, locked)
 
     # -- iteration ---------------------------------------------------------
 
@@ -437,16 +460,16 @@ class chan(_ThreadSide[T], Generic[T]):
         return self
 
     async def __anext__(self) -> T:
-        if self._owner != _get_ident():
-            value = await self._recv_slow()
+        if self._owner != _get_ident() and not await adopt_async(self, _get_running_loop()):
+            value = await self._recv_locked()
         else:
             buf = self._buf
             if buf:
                 value = buf.popleft()
                 if self._senders:
-                    self._refill()
+                    self._refill(False)
                 return value
-            value = self._try_recv()
+            value = self._try_recv(False)
             if value is _BLOCK:
                 value = await self._park_receiver()
         if value is _CLOSED:
@@ -459,9 +482,3 @@ class chan(_ThreadSide[T], Generic[T]):
             "a channel is not iterable: in an 'async def' use 'async for'; in a plain "
             "function (a thread goroutine) use gopy.range_blocking(ch), which blocks"
         )
-
-
-def _live(q: Any) -> int:
-    if not q:
-        return 0
-    return sum(1 for e in q if e[0] is not None and e[0][0] is not None)

@@ -1,23 +1,26 @@
-"""Which thread may touch a channel without the runtime lock (biased locking).
+"""Which loop may touch a channel without the runtime lock (biased locking).
 
 A channel is *bound* by its first operation on a thread that runs an event
 loop: ``chan._owner`` becomes that thread's ident and ``chan._loop`` its
 loop. While bound, only that thread touches the channel's state, without
 taking the lock: the asyncio fast paths check one thread ident and are
-otherwise as fast as a single-threaded channel.
+otherwise as fast as a single-threaded channel. (The ident, not the running
+loop: on Python 3.11 ``asyncio._get_running_loop()`` makes a ``getpid()``
+system call, five times the cost of ``threading.get_ident()``.)
 
-The first operation from any other thread (a thread goroutine, another
-loop's thread) makes the channel *shared* for good: it asks the owner loop,
+The first operation from anywhere else (a thread goroutine, another loop's
+thread) makes the channel *shared* for good: it asks the owner loop,
 through ``call_soon_threadsafe``, to run ``_acknowledge``, and waits for it
 (a thread blocks; a task awaits). That callback runs between two steps of
 the owner loop, when none of its operations is half-done, and flips the
 channel to shared; from then on every operation on it, the owner's
 included, takes the runtime lock. A channel that no loop has bound yet, or
-whose owner loop is closed or not running, is bound or made shared at once
-under the lock. (Known corner: a thread that runs a second loop after its
-first one stopped, and reaches a channel bound under the first one only
-through fast paths, is not asked; a parked operation re-registers the
-thread's current loop.)
+whose owner loop is closed or not running (so that none of its tasks can be
+inside an operation), is bound to the caller's thread and loop at once
+under the lock, or made shared if the caller runs no loop. (Known corner: a
+thread that runs a second loop after its first one stopped, and reaches a
+channel bound under the first one only through fast paths, is not asked; a
+parked operation re-registers the thread's current loop.)
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import asyncio
 import threading
 from typing import Any
 
-from gopy.runtime._waiters import _lock, _wake
+from gopy.runtime._waiters import _contend, _lock, _wake
 
 __all__ = ["SHARED", "UNBOUND", "adopt", "adopt_async"]
 
@@ -37,6 +40,8 @@ UNBOUND = 0
 
 _get_ident = threading.get_ident
 _get_running_loop = asyncio._get_running_loop
+#: one int object per thread ident, so that bound channels share it
+_idents: dict[int, int] = {}
 
 
 class _Request:
@@ -60,16 +65,22 @@ def _request(ch: Any, loop: asyncio.AbstractEventLoop | None) -> Any:
     if owner == SHARED:
         return False
     me = _get_ident()
-    if owner == me or owner == UNBOUND:
+    owner_loop = ch._loop
+    if owner == me and owner_loop is loop:
+        return True
+    if owner == UNBOUND or owner == me or owner_loop.is_closed() or not owner_loop.is_running():
         # Nobody else touches it without the lock: no hand-over to wait for.
+        if owner != UNBOUND and owner != me:
+            _contend(ch._senders, ch._receivers)
+        req = _pending.pop(ch, None)
+        if req is not None:  # a hand-over its owner stopped before answering
+            ch._owner = SHARED
+            _release(req)
+            return False
         if loop is not None:
-            ch._owner = me
+            ch._owner = _idents.setdefault(me, me)
             ch._loop = loop
             return True
-        ch._owner = SHARED
-        return False
-    owner_loop = ch._loop
-    if owner_loop.is_closed() or not owner_loop.is_running():
         ch._owner = SHARED
         return False
     req = _pending.get(ch)
@@ -79,6 +90,7 @@ def _request(ch: Any, loop: asyncio.AbstractEventLoop | None) -> Any:
             owner_loop.call_soon_threadsafe(_acknowledge, ch)
         except RuntimeError:  # closed just now
             del _pending[ch]
+            _contend(ch._senders, ch._receivers)
             ch._owner = SHARED
             return False
     return req
@@ -87,12 +99,18 @@ def _request(ch: Any, loop: asyncio.AbstractEventLoop | None) -> Any:
 def _acknowledge(ch: Any) -> None:
     """On the owner loop, between steps: make ``ch`` shared and release the requesters."""
     with _lock:
-        ch._owner = SHARED
+        if ch._owner == _get_ident():  # (not rebound since the request)
+            _contend(ch._senders, ch._receivers)
+            ch._owner = SHARED
         req = _pending.pop(ch, None)
-    if req is not None:
-        req.event.set()
-        for fut in req.futures:
-            _wake(fut, None)
+        if req is not None:
+            _release(req)
+
+
+def _release(req: _Request) -> None:
+    req.event.set()
+    for fut in req.futures:
+        _wake(fut, None)
 
 
 def adopt(ch: Any, loop: asyncio.AbstractEventLoop | None) -> bool:
@@ -106,10 +124,11 @@ def adopt(ch: Any, loop: asyncio.AbstractEventLoop | None) -> bool:
         return req
     while not req.event.wait(0.5):
         with _lock:  # the owner loop stopped before it could answer
-            if ch._owner != SHARED and not ch._loop.is_running():
-                _pending.pop(ch, None)
+            if ch._owner != SHARED and not ch._loop.is_running() and _pending.get(ch) is req:
+                del _pending[ch]
+                _contend(ch._senders, ch._receivers)
                 ch._owner = SHARED
-                req.event.set()
+                _release(req)
     return False
 
 

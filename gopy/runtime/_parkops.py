@@ -74,10 +74,8 @@ def _absorb_cancel(task: asyncio.Task[Any] | None, exc: BaseException) -> None:
         task.get_loop().call_soon(_redeliver_cancel, task, msg)
 
 
-async def _await_cell(
-    fut: asyncio.Future[Any], cell: list[Any], q: Any, entry: Any, reason: str
-) -> Any:
-    """Wait for a parked task's cell to be completed; its result.
+async def _await_cell(fut: asyncio.Future[Any], entry: list[Any], q: Any, reason: str) -> Any:
+    """Wait for a parked task's entry (``_waiters``) to be completed; its result.
 
     A cancellation (or any exception thrown in) before completion withdraws
     the entry and propagates; a cancellation after completion is absorbed.
@@ -88,32 +86,31 @@ async def _await_cell(
     try:
         return await fut
     except _CancelledError as exc:
-        if not _give_up(cell, q, entry):
+        if not _give_up(entry, q):
             raise
-        if cell[1] is _CLOSED and reason == "chan send":
+        if entry[1] is _CLOSED and reason == "chan send":
             raise  # the send did not happen: the cancellation is as true as the panic
         _absorb_cancel(task, exc)
-        return cell[1]
+        return entry[1]
     except BaseException:  # thrown in by hand (coro.throw/close): leave nothing behind
-        _give_up(cell, q, entry)
+        _give_up(entry, q)
         raise
     finally:
         del parked[task]  # type: ignore[arg-type]
 
 
-def _block_thread(cell: list[Any], q: Any, entry: Any, reason: str) -> Any:
-    """Block the calling thread until its cell is completed; its result."""
-    w = cell[0]
+def _block_thread(w: Any, entry: list[Any], q: Any, reason: str) -> Any:
+    """Block the calling thread on its waiter ``w`` until its entry is completed; its result."""
     me = _current_thread()
     parked[me] = _reason(reason)  # type: ignore[index]
     try:
         w.acquire()
     except BaseException:  # KeyboardInterrupt in the main thread
-        _give_up(cell, q, entry)
+        _give_up(entry, q)
         raise
     finally:
         del parked[me]  # type: ignore[arg-type]
-    return cell[1]
+    return entry[1]
 
 
 async def _block_forever(reason: str) -> NoReturn:

@@ -39,7 +39,7 @@ from gopy.runtime._waiters import (
     _new_queue,
     _reason,
     _thread_waiter,
-    _withdraw,
+    _withdraw_all,
 )
 
 __all__ = ["select", "select_blocking", "recv_case", "send_case", "Selected", "Case"]
@@ -88,15 +88,15 @@ def _bad_case(cases: tuple[Any, ...], index: int) -> TypeError:
     )
 
 
-def _foreign(cases: tuple[Case, ...]) -> list[chan[Any]]:
-    """The cases' channels not owned by the calling thread (validating every case)."""
+def _foreign(cases: tuple[Case, ...], loop: Any) -> list[chan[Any]]:
+    """The cases' channels not owned by ``loop`` on this thread (validating every case)."""
     foreign = []
     index = 0
     me = _get_ident()
     try:
         for ch, _, _ in cases:
             if ch is not None:
-                if ch._owner != me:
+                if ch._owner != me or ch._loop is not loop:
                     foreign.append(ch)
             index += 1
     except (TypeError, ValueError, AttributeError):
@@ -106,8 +106,8 @@ def _foreign(cases: tuple[Case, ...]) -> list[chan[Any]]:
 
 def _commit_ready(cases: tuple[Case, ...], default: bool, me: int) -> Any:
     """Run one ready case: its ``Selected``; ``_DEFAULT``; ``_PARK``; or, when
-    ``me`` is a thread ident and some channel is not owned by it, ``_FOREIGN``
-    (before touching any channel)."""
+    ``me`` is a thread ident (not 0: the lock is held) and some channel is not
+    owned by it, ``_FOREIGN`` (before touching any channel)."""
     chosen = -1
     ready = 0
     index = 0
@@ -125,10 +125,11 @@ def _commit_ready(cases: tuple[Case, ...], default: bool, me: int) -> Any:
         raise _bad_case(cases, index) from None
     if chosen >= 0:
         ch, is_send, value = cases[chosen]
+        locked = not me
         if is_send:
-            ch._try_send(value)  # type: ignore[union-attr]  # raises if closed
+            ch._try_send(value, locked)  # type: ignore[union-attr]  # raises if closed
             return _new_selected(Selected, (chosen, None, True))
-        value = ch._try_recv()  # type: ignore[union-attr]
+        value = ch._try_recv(locked)  # type: ignore[union-attr]
         if value is _CLOSED:
             return _new_selected(Selected, (chosen, None, False))
         return _new_selected(Selected, (chosen, value, True))
@@ -137,9 +138,9 @@ def _commit_ready(cases: tuple[Case, ...], default: bool, me: int) -> Any:
     return _PARK
 
 
-def _enqueue(cases: tuple[Case, ...], w: Any) -> tuple[list[Any], list[Any]]:
-    """Park one entry per case, all sharing one cell."""
-    cell = [w, None, _get_ident()]
+def _enqueue(cases: tuple[Case, ...], w: Any, contended: bool) -> tuple[list[Any], list[Any]]:
+    """Park one entry per case, all sharing one cell (``contended``: some channel is shared)."""
+    cell = [w, None, _get_ident(), contended]
     entries = []
     index = 0
     for ch, is_send, value in cases:
@@ -175,17 +176,20 @@ async def select(*cases: Case, default: bool = False) -> Selected:
             await _block_forever("select (no cases)")
         loop = _get_running_loop()
         fut = _Future(loop=loop)
-        cell, entries = _enqueue(cases, fut)
+        cell, entries = _enqueue(cases, fut, False)
+        for ch, _, _ in cases:
+            if ch is not None:
+                ch._loop = loop  # the loop to ask for a hand-over (it may have changed)
     else:
         loop = _get_running_loop()
-        for ch in _foreign(cases):
+        for ch in _foreign(cases, loop):
             await adopt_async(ch, loop)
         with _lock:
             outcome = _commit_ready(cases, default, 0)
             if outcome is not _PARK:
                 return outcome  # type: ignore[no-any-return]
             fut = _Future(loop=loop)
-            cell, entries = _enqueue(cases, fut)
+            cell, entries = _enqueue(cases, fut, True)
     task = _task_on(loop)  # type: ignore[arg-type]
     parked[task] = _reason("select") if _overrides[0] else "select"  # type: ignore[index]
     try:
@@ -209,8 +213,7 @@ async def select(*cases: Case, default: bool = False) -> Selected:
                     _give_up_all(cell, entries)  # some channel became shared meanwhile
                     break
             else:  # all still owned by this thread: no lock needed
-                for q, entry in entries:
-                    _withdraw(q, entry)
+                _withdraw_all(entries)
     finally:
         del parked[task]  # type: ignore[arg-type]
     return _outcome(cases, cell[1])
@@ -219,7 +222,7 @@ async def select(*cases: Case, default: bool = False) -> Selected:
 def select_blocking(*cases: Case, default: bool = False) -> Selected:
     """``select`` in a plain function: blocks the calling thread until a case runs."""
     loop = _get_running_loop()
-    for ch in _foreign(cases):
+    for ch in _foreign(cases, loop):
         adopt(ch, loop)
     with _lock:
         outcome = _commit_ready(cases, default, 0)
@@ -229,7 +232,7 @@ def select_blocking(*cases: Case, default: bool = False) -> Selected:
             raise RuntimeError(_WOULD_BLOCK.format(op="a select without default"))
         if cases:
             w = _thread_waiter()
-            cell, entries = _enqueue(cases, w)
+            cell, entries = _enqueue(cases, w, True)
     if not cases:
         _block_thread_forever("select (no cases)")
     me = threading.current_thread()

@@ -19,10 +19,11 @@ from gopy.runtime._goroutines import _is_coroutine_function, go
 from gopy.runtime._parking import parked
 from gopy.runtime._waiters import (
     _claim,
+    _count_live,
     _give_up,
+    _hand_over,
     _lock,
     _new_queue,
-    _pop_live,
     _reason,
     _thread_waiter,
 )
@@ -154,7 +155,7 @@ class Mutex:
     def __repr__(self) -> str:
         state = "locked" if self._locked else "unlocked"
         waiters = self._waiters
-        count = sum(1 for e in waiters if e[0] is not None) if waiters else 0
+        count = _count_live(waiters)
         return f"<gopy.Mutex {state} waiters={count}>"
 
     def locked(self) -> bool:
@@ -169,14 +170,13 @@ class Mutex:
             self._locked = True
             return True
 
-    def _enqueue(self, w: Any) -> tuple[list[Any], list[Any], Any]:
-        cell = [w, None, _get_ident()]
-        entry = [cell, None, None]
+    def _enqueue(self, w: Any) -> tuple[list[Any], Any]:
+        entry = [w, None, None, _get_ident()]  # a plain entry (see _waiters)
         q = self._waiters
         if q is None:
             q = self._waiters = _new_queue()
         q.append(entry)
-        return cell, entry, q
+        return entry, q
 
     async def lock(self) -> None:
         """Lock the mutex, waiting in FIFO order if it is held."""
@@ -186,14 +186,14 @@ class Mutex:
                 self._locked = True
                 return
             fut = loop.create_future()
-            cell, entry, q = self._enqueue(fut)
+            entry, q = self._enqueue(fut)
         task = asyncio.current_task()
         if task is not None:
             parked[task] = _reason("sync.Mutex.Lock")
         try:
             await fut
         except BaseException:
-            if _give_up(cell, q, entry):
+            if _give_up(entry, q):
                 # unlock() handed us the mutex, then we were cancelled before
                 # resuming: pass it on so it is never leaked.
                 self.unlock()
@@ -211,13 +211,13 @@ class Mutex:
             if _get_running_loop() is not None:
                 raise RuntimeError(_WOULD_BLOCK.format(op="Mutex.lock"))
             w = _thread_waiter()
-            cell, entry, q = self._enqueue(w)
+            entry, q = self._enqueue(w)
         me = _current_thread()
         parked[me] = _reason("sync.Mutex.Lock")
         try:
             w.acquire()
         except BaseException:
-            if _give_up(cell, q, entry):
+            if _give_up(entry, q):
                 self.unlock()
             raise
         finally:
@@ -229,11 +229,8 @@ class Mutex:
             if not self._locked:
                 raise RuntimeError("sync: unlock of unlocked mutex")
             q = self._waiters
-            if q:
-                found = _pop_live(q)
-                if found is not None:
-                    _claim(found[0], None)  # ownership passes; _locked stays True
-                    return
+            if q and _hand_over(q, None, True):
+                return  # ownership passes to the longest waiter; _locked stays True
             self._locked = False
 
     async def __aenter__(self) -> None:

@@ -99,11 +99,11 @@ class _TimerChan(chan[float]):
         """Fire: a non-blocking send of the current time (dropped if a value is pending)."""
         if self._mine():
             if not self._closed:
-                self._try_send(time.time())
+                self._try_send(time.time(), False)
         else:
             with _lock:
                 if not self._closed:
-                    self._try_send(time.time())
+                    self._try_send(time.time(), True)
 
     def _drop_pending(self) -> bool:
         buf = self._buf
