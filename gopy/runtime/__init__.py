@@ -36,6 +36,7 @@ from gopy.runtime._timers import Ticker, Timer, after, sleep, tick
 # Go's toolbox: context, errgroup, more of sync, after_func, synctest.
 from gopy.runtime import context, errgroup, synctest
 from gopy.runtime._after_func import after_func
+from gopy.runtime._collector import set_gc_percent
 from gopy.runtime._semaphore import Semaphore
 from gopy.runtime._sync_more import Cond, Once, RWMutex
 
@@ -78,4 +79,5 @@ __all__ = [
     "Semaphore",
     "after_func",
     "synctest",
+    "set_gc_percent",
 ]

@@ -17,6 +17,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+from gopy.runtime._collector import apply_gogc
 from gopy.runtime._worker_threads import workers as _workers
 
 # Re-exported: gopy/__init__.py imports the supervisor's names from here.
@@ -306,6 +307,8 @@ def run_program(body: Callable[[], Any], namespace: Any) -> None:
     """Run a program under supervision (see ``_supervisor.run_program``).
 
     A plain ``def main()`` runs as a thread goroutine, where channel
-    operations may block, as Go's main goroutine may.
+    operations may block, as Go's main goroutine may. ``GOGC`` in the
+    environment sets how often the cyclic collector runs (see ``_collector``).
     """
+    apply_gogc()
     _run_program(body, namespace, call_plain=call_in_thread)
