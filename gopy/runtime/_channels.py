@@ -219,13 +219,20 @@ class chan(_ThreadSide[T], Generic[T]):
 
     def _recv_ready(self) -> bool:
         """Whether a receive would complete at once (drops dead senders at the head)."""
-        return bool(self._buf) or self._closed or _peek_live(self._senders)
+        if self._buf or self._closed:
+            return True
+        q = self._senders
+        return _peek_live(q) if q else False
 
     def _send_ready(self) -> bool:
         """Whether a send would complete (or raise) at once."""
-        if self._closed or (self._cap and len(self) < self._cap):
+        if self._closed:
             return True
-        return _peek_live(self._receivers)
+        buf = self._buf
+        if self._cap and (buf is None or len(buf) < self._cap):
+            return True
+        q = self._receivers
+        return _peek_live(q) if q else False
 
     def _enqueue(self, sending: bool, w: Any, value: Any) -> tuple[list[Any], Any]:
         """Park one plain operation: its entry and queue."""
@@ -267,7 +274,7 @@ class chan(_ThreadSide[T], Generic[T]):
             try:
                 fut.set_result(value)
             except RuntimeError:  # a task of a closed loop: it never resumes
-                pass
+                continue  # not delivered: the next receiver gets the value
             return
         if self._cap:
             buf = self._buf
@@ -391,7 +398,7 @@ class chan(_ThreadSide[T], Generic[T]):
                 _trim(q)
             try:
                 fut.set_result(None)
-            except RuntimeError:  # a task of a closed loop: it never resumes
+            except RuntimeError:  # a task of a closed loop: it never resumes (the value is ours)
                 pass
             return value  # type: ignore[no-any-return]
         if self._closed:

@@ -27,32 +27,46 @@ __all__ = ["set_gc_percent"]
 
 _base: tuple[int, int, int] | None = None
 _percent = 100
+_disabled_here = False  # whether set_gc_percent turned the collector off
+_applied = False
+_MAX_THRESHOLD = 2**31 - 1
 
 
 def set_gc_percent(percent: int) -> int:
     """Set how often the cyclic collector runs, as Go's ``GOGC``; returns the previous setting."""
-    global _base, _percent
+    global _base, _percent, _disabled_here
     percent = _index(percent)
     if _base is None:
         _base = gc.get_threshold()  # type: ignore[assignment]
     previous = _percent
     if percent < 0:
-        gc.disable()
+        if gc.isenabled():
+            gc.disable()
+            _disabled_here = True
         percent = -1
     else:
         base = _base
         assert base is not None
-        gc.set_threshold(max(1, base[0] * percent // 100), *base[1:])
-        if previous < 0:
+        gc.set_threshold(min(_MAX_THRESHOLD, max(1, base[0] * percent // 100)), *base[1:])
+        if _disabled_here:  # only undo what this knob did
             gc.enable()
+            _disabled_here = False
     _percent = percent
     return previous
 
 
 def apply_gogc(environ: Mapping[str, str] = os.environ) -> None:
-    """Apply ``GOGC`` from ``environ`` at a program's start, as Go's runtime does."""
+    """Apply ``GOGC`` from ``environ`` once per process, at a program's start, as Go's runtime does."""
+    global _applied
+    if _applied:
+        return
+    _applied = True
     value = environ.get("GOGC", "").strip()
     if value.lower() == "off":
         set_gc_percent(-1)
-    elif value.lstrip("-").isdigit():
-        set_gc_percent(int(value))
+        return
+    try:
+        percent = int(value)
+    except ValueError:  # unset or not a number: left alone, as Go does
+        return
+    set_gc_percent(percent)

@@ -15,9 +15,10 @@ through ``call_soon_threadsafe``, to run ``_acknowledge``, and waits for it
 the owner loop, when none of its operations is half-done, and flips the
 channel to shared; from then on every operation on it, the owner's
 included, takes the runtime lock. A channel that no loop has bound yet, or
-whose owner loop is closed or not running (so that none of its tasks can be
-inside an operation), is bound to the caller's thread and loop at once
-under the lock, or made shared if the caller runs no loop. (Known corner: a
+whose owner is the caller's own thread, is bound to the caller's thread and
+loop at once under the lock (or made shared if the caller runs no loop); one
+whose owner loop in another thread is closed or not running (so that none
+of its tasks can be inside an operation) is made shared at once. (Known corner: a
 thread that runs a second loop after its first one stopped, and reaches a
 channel bound under the first one only through fast paths, is not asked; a
 parked operation re-registers the thread's current loop.)
@@ -68,20 +69,25 @@ def _request(ch: Any, loop: asyncio.AbstractEventLoop | None) -> Any:
     owner_loop = ch._loop
     if owner == me and owner_loop is loop:
         return True
-    if owner == UNBOUND or owner == me or owner_loop.is_closed() or not owner_loop.is_running():
+    if owner == UNBOUND or owner == me:
         # Nobody else touches it without the lock: no hand-over to wait for.
-        if owner != UNBOUND and owner != me:
-            _contend(ch._senders, ch._receivers)
         req = _pending.pop(ch, None)
-        if req is not None:  # a hand-over its owner stopped before answering
-            ch._owner = SHARED
-            _release(req)
-            return False
-        if loop is not None:
-            ch._owner = _idents.setdefault(me, me)
+        if req is None and loop is not None:
+            ch._owner = _idents.setdefault(me, me)  # (again, if this thread runs a new loop)
             ch._loop = loop
             return True
-        ch._owner = SHARED
+        _share(ch)
+        if req is not None:  # a hand-over its old loop stopped before answering
+            _release(req)
+        return False
+    if owner_loop.is_closed() or not owner_loop.is_running():
+        # Another thread's loop, stopped: none of its tasks is inside an
+        # operation, but some may be parked, so the channel becomes shared
+        # (never another thread's: that thread may run its loop again).
+        _share(ch)
+        req = _pending.pop(ch, None)
+        if req is not None:
+            _release(req)
         return False
     req = _pending.get(ch)
     if req is None:
@@ -90,18 +96,23 @@ def _request(ch: Any, loop: asyncio.AbstractEventLoop | None) -> Any:
             owner_loop.call_soon_threadsafe(_acknowledge, ch)
         except RuntimeError:  # closed just now
             del _pending[ch]
-            _contend(ch._senders, ch._receivers)
-            ch._owner = SHARED
+            _share(ch)
             return False
     return req
+
+
+def _share(ch: Any) -> None:
+    """Under the lock, with no operation on ``ch`` half-done: make it shared for good."""
+    if ch._owner != UNBOUND:
+        _contend(ch._senders, ch._receivers)
+    ch._owner = SHARED
 
 
 def _acknowledge(ch: Any) -> None:
     """On the owner loop, between steps: make ``ch`` shared and release the requesters."""
     with _lock:
-        if ch._owner == _get_ident():  # (not rebound since the request)
-            _contend(ch._senders, ch._receivers)
-            ch._owner = SHARED
+        if ch._owner == _get_ident():  # (not shared meanwhile)
+            _share(ch)
         req = _pending.pop(ch, None)
         if req is not None:
             _release(req)
@@ -126,8 +137,7 @@ def adopt(ch: Any, loop: asyncio.AbstractEventLoop | None) -> bool:
         with _lock:  # the owner loop stopped before it could answer
             if ch._owner != SHARED and not ch._loop.is_running() and _pending.get(ch) is req:
                 del _pending[ch]
-                _contend(ch._senders, ch._receivers)
-                ch._owner = SHARED
+                _share(ch)
                 _release(req)
     return False
 

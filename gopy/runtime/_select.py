@@ -168,7 +168,13 @@ def _outcome(cases: tuple[Case, ...], result: tuple[int, Any, bool]) -> Selected
 
 async def select(*cases: Case, default: bool = False) -> Selected:
     """Run one ready case (chosen uniformly at random), else ``default``, else wait."""
-    outcome = _commit_ready(cases, default, _get_ident())
+    me = _get_ident()
+    outcome = _commit_ready(cases, default, me)
+    if outcome is _FOREIGN:
+        loop = _get_running_loop()
+        for ch in _foreign(cases, loop):
+            await adopt_async(ch, loop)
+        outcome = _commit_ready(cases, default, me)  # all bound here now, unless some are shared
     if outcome is not _FOREIGN:
         if outcome is not _PARK:
             return outcome  # type: ignore[no-any-return]
@@ -181,9 +187,6 @@ async def select(*cases: Case, default: bool = False) -> Selected:
             if ch is not None:
                 ch._loop = loop  # the loop to ask for a hand-over (it may have changed)
     else:
-        loop = _get_running_loop()
-        for ch in _foreign(cases, loop):
-            await adopt_async(ch, loop)
         with _lock:
             outcome = _commit_ready(cases, default, 0)
             if outcome is not _PARK:

@@ -80,22 +80,25 @@ _POPPED: Any = _Marker("<popped>")
 _COMPACT_MIN = 16
 
 
-def _notify(w: Any, result: Any, thread: int) -> None:
+def _notify(w: Any, result: Any, thread: int) -> bool:
     """Wake the waiter of an operation just claimed (``result`` for a future;
-    ``thread``: the ident of the thread that parked)."""
+    ``thread``: the ident of the thread that parked). ``False`` if it can never
+    resume: a task of a closed loop."""
     if type(w) is _LockType:
         w.release()
-    elif thread == _get_ident():  # a task of a loop on this thread
+        return True
+    if thread == _get_ident():  # a task of a loop on this thread
         if not w.done():
             try:
                 w.set_result(result)
-            except RuntimeError:  # its loop is closed: it never resumes
-                pass
-    else:
-        try:
-            w._loop.call_soon_threadsafe(_resolve, w, result)
-        except RuntimeError:  # the loop is closed: its tasks never resume
-            pass
+            except RuntimeError:  # its loop is closed
+                return False
+        return True
+    try:
+        w._loop.call_soon_threadsafe(_resolve, w, result)
+    except RuntimeError:  # its loop is closed
+        return False
+    return True
 
 
 def _resolve(fut: asyncio.Future[Any], result: Any) -> None:
@@ -104,7 +107,7 @@ def _resolve(fut: asyncio.Future[Any], result: Any) -> None:
 
 
 def _claim_case(cell: list[Any], result: Any, locked: bool) -> bool:
-    """Claim a select's cell and wake it; ``False`` if it cannot complete any more."""
+    """Claim a select's cell and wake it; ``False`` if it could not complete (or never resumes)."""
     if not locked and cell[3]:  # reachable through a shared channel too
         with _lock:
             return _claim_case(cell, result, True)
@@ -113,8 +116,7 @@ def _claim_case(cell: list[Any], result: Any, locked: bool) -> bool:
         return False
     cell[0] = None
     cell[1] = result
-    _notify(w, result, cell[2])
-    return True
+    return _notify(w, result, cell[2])
 
 
 def _contend(*queues: _WaitQueue | None) -> None:
@@ -142,12 +144,13 @@ def _hand_over(q: _WaitQueue, value: Any, locked: bool) -> bool:
             entry[0] = None
             entry[1] = value
             if locked:
-                _notify(w, value, entry[3])
+                if not _notify(w, value, entry[3]):
+                    continue  # never resumes: the next receiver gets the value
             else:  # the owner's path: a future of the loop running here
                 try:
                     w.set_result(value)
                 except RuntimeError:  # a task of a closed loop: it never resumes
-                    pass
+                    continue
         else:
             entry[0] = None
             if not _claim_case(w, (index, value, True), locked):
