@@ -51,7 +51,9 @@ def export_then(commit: str, into: Path) -> ModuleType:
     for path in package.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         text = _IMPORT.sub(lambda m: f"{m[1]} gopy_then", text)
-        text = text.replace('"gopy.', '"gopy_then.').replace("import gopy_then\n", "import gopy_then as gopy\n")
+        text = text.replace('"gopy.', '"gopy_then.').replace(
+            "import gopy_then\n", "import gopy_then as gopy\n"
+        )
         path.write_text(text, encoding="utf-8")
     sys.path.insert(0, str(into))
     return importlib.import_module("gopy_then")
@@ -90,8 +92,10 @@ def main(argv: list[str] | None = None) -> int:
         then_package = export_then(args.commit, Path(tmp))
         now_scenarios = scenarios_for(gopy, "_channels_now")
         then_scenarios = scenarios_for(then_package, "_channels_then")
-        print(f"Python {sys.version.split()[0]}, {args.reps} repetitions, cpu time, default loop; "
-              f"ratio = {args.commit} time / this tree's time (median)")
+        print(
+            f"Python {sys.version.split()[0]}, {args.reps} repetitions, cpu time, default loop; "
+            f"ratio = {args.commit} time / this tree's time (median)"
+        )
         for now, then in zip(now_scenarios, then_scenarios):
             if now.one_loop or (args.only and not any(s in now.name for s in args.only)):
                 continue
@@ -110,9 +114,12 @@ def main(argv: list[str] | None = None) -> int:
                     ratios.append(b / a)
                     now_times.append(a)
                     then_times.append(b)
-            print(f"  {now.name:<42} {statistics.median(ratios):5.2f}   "
-                  f"now {statistics.median(now_times) * 1e6 / n:6.2f} us/op   "
-                  f"then {statistics.median(then_times) * 1e6 / n:6.2f} us/op", flush=True)
+            print(
+                f"  {now.name:<42} {statistics.median(ratios):5.2f}   "
+                f"now {statistics.median(now_times) * 1e6 / n:6.2f} us/op   "
+                f"then {statistics.median(then_times) * 1e6 / n:6.2f} us/op",
+                flush=True,
+            )
     return 0
 
 

@@ -90,23 +90,22 @@ def test_gogc_is_applied_once_per_process() -> None:
 
 def test_gopy_run_reads_gogc(tmp_path: Path) -> None:
     program = tmp_path / "prog.gopy"
-    program.write_text(
-        textwrap.dedent(
-            """\
+    program.write_text(textwrap.dedent("""\
             import gc
 
             async def main():
                 print(gc.isenabled(), gc.get_threshold()[0])
-            """
-        )
-    )
+            """))
 
     def run(gogc: str | None) -> list[str]:
         env = {k: v for k, v in os.environ.items() if k != "GOGC"}
         if gogc is not None:
             env["GOGC"] = gogc
         proc = subprocess.run(
-            [sys.executable, "-m", "gopy", "run", str(program)], env=env, capture_output=True, text=True
+            [sys.executable, "-m", "gopy", "run", str(program)],
+            env=env,
+            capture_output=True,
+            text=True,
         )
         assert proc.returncode == 0, proc.stderr
         return proc.stdout.split()

@@ -3,19 +3,20 @@
 A parked plain operation is one list, its queue *entry* and its own cell:
 ``[waiter, value, None, thread]``. ``waiter`` is the ``asyncio.Future`` a
 task awaits, or a held ``_thread.lock`` a thread blocks on; ``value`` is
-what a sender sends; ``thread`` the ident of the thread that parked. Whoever completes the operation *claims* it: sets
-``entry[0]`` to ``None`` and stores the result in ``entry[1]`` (the value
-received, ``None`` for a send, ``_CLOSED``), then wakes the waiter. An owner
-that gives up (cancellation) claims its own entry first. The claim is the
-one source of truth: the future only wakes the task, so an operation
-completed from another thread is never missed, and never completed twice.
+what a sender sends; ``thread`` the ident of the thread that parked.
+Whoever completes the operation *claims* it: sets ``entry[0]`` to ``None``
+and stores the result in ``entry[1]`` (the value received, ``None`` for a
+send, ``_CLOSED``), then wakes the waiter. An owner that gives up
+(cancellation) claims its own entry first. The claim is the one source of
+truth: the future only wakes the task, so an operation completed from
+another thread is never missed, and never completed twice.
 
 A select parks one entry per case, ``[cell, value, index]``, all sharing
-one cell ``[waiter, result, thread, contended]``; the result is ``(index, value, ok)``. Its
-``entry[0]`` is set to ``None`` when the entry leaves its queue; the claim
-is on the cell. ``contended`` says that some case's channel is shared, so
-that the cell may be claimed from another thread: the owner thread then
-claims it under the lock too (``_contend``).
+one cell ``[waiter, result, thread, contended]``; the result is ``(index,
+value, ok)``. Its ``entry[0]`` is set to ``None`` when the entry leaves its
+queue; the claim is on the cell. ``contended`` says that some case's
+channel is shared, so that the cell may be claimed from another thread: the
+owner thread then claims it under the lock too (``_contend``).
 
 Removal is O(1): the owner unlinks its entry at either end of the deque at
 once, or leaves it as a *tombstone* (``entry[0] is None``, counted in
