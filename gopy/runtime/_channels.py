@@ -58,7 +58,7 @@ from operator import index as _index
 from typing import Any, Generic, NoReturn, TypeVar
 
 from gopy.runtime._chan_threads import _ThreadSide
-from gopy.runtime._ownership import UNBOUND, adopt, adopt_async
+from gopy.runtime._ownership import SHARED, UNBOUND, adopt, adopt_async
 from gopy.runtime._parkops import (
     _BLOCK,
     _CLOSED,
@@ -155,8 +155,11 @@ class chan(_ThreadSide[T], Generic[T]):
 
     def _mine(self) -> bool:
         """For synchronous operations: whether the caller may skip the lock."""
+        owner = self._owner
+        if owner == SHARED:
+            return False
         loop = _get_running_loop()
-        if self._owner == _get_ident() and self._loop is loop:
+        if owner == _get_ident() and self._loop is loop:
             return True
         return adopt(self, loop)
 
@@ -252,7 +255,10 @@ class chan(_ThreadSide[T], Generic[T]):
 
     async def send(self, value: T) -> None:
         """Send ``value``; wait for a receiver (unbuffered) or for buffer space."""
-        if self._owner != _get_ident() and not await adopt_async(self, _get_running_loop()):
+        owner = self._owner
+        if owner != _get_ident() and (
+            owner == SHARED or not await adopt_async(self, _get_running_loop())
+        ):
             return await self._send_locked(value)
         if self._closed:
             raise ChannelClosed("send on closed channel")
@@ -368,7 +374,10 @@ class chan(_ThreadSide[T], Generic[T]):
         the ``None`` of a closed channel is the one thing the type does not show
         (docs/language.md, section 17); ``recv_ok`` shows it.
         """
-        if self._owner != _get_ident() and not await adopt_async(self, _get_running_loop()):
+        owner = self._owner
+        if owner != _get_ident() and (
+            owner == SHARED or not await adopt_async(self, _get_running_loop())
+        ):
             value = await self._recv_locked()
             return None if value is _CLOSED else value  # type: ignore[return-value]
         buf = self._buf
@@ -430,7 +439,10 @@ class chan(_ThreadSide[T], Generic[T]):
 
     async def recv_ok(self) -> tuple[T | None, bool]:
         """Receive ``(value, True)``, or ``(None, False)`` once closed and drained."""
-        if self._owner != _get_ident() and not await adopt_async(self, _get_running_loop()):
+        owner = self._owner
+        if owner != _get_ident() and (
+            owner == SHARED or not await adopt_async(self, _get_running_loop())
+        ):
             value = await self._recv_locked()
         else:
             buf = self._buf
@@ -467,7 +479,10 @@ class chan(_ThreadSide[T], Generic[T]):
         return self
 
     async def __anext__(self) -> T:
-        if self._owner != _get_ident() and not await adopt_async(self, _get_running_loop()):
+        owner = self._owner
+        if owner != _get_ident() and (
+            owner == SHARED or not await adopt_async(self, _get_running_loop())
+        ):
             value = await self._recv_locked()
         else:
             buf = self._buf

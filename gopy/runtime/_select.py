@@ -31,7 +31,7 @@ from gopy.runtime._channels import (
     _task_on,
     chan,
 )
-from gopy.runtime._ownership import adopt, adopt_async
+from gopy.runtime._ownership import SHARED, adopt, adopt_async
 from gopy.runtime._parking import _overrides, parked
 from gopy.runtime._waiters import (
     _give_up_all,
@@ -89,14 +89,16 @@ def _bad_case(cases: tuple[Any, ...], index: int) -> TypeError:
 
 
 def _foreign(cases: tuple[Case, ...], loop: Any) -> list[chan[Any]]:
-    """The cases' channels not owned by ``loop`` on this thread (validating every case)."""
+    """The cases' channels to adopt: neither shared nor owned by ``loop`` on this thread
+    (validating every case)."""
     foreign = []
     index = 0
     me = _get_ident()
     try:
         for ch, _, _ in cases:
             if ch is not None:
-                if ch._owner != me or ch._loop is not loop:
+                owner = ch._owner
+                if owner != SHARED and (owner != me or ch._loop is not loop):
                     foreign.append(ch)
             index += 1
     except (TypeError, ValueError, AttributeError):
@@ -172,9 +174,13 @@ async def select(*cases: Case, default: bool = False) -> Selected:
     outcome = _commit_ready(cases, default, me)
     if outcome is _FOREIGN:
         loop = _get_running_loop()
-        for ch in _foreign(cases, loop):
-            await adopt_async(ch, loop)
-        outcome = _commit_ready(cases, default, me)  # all bound here now, unless some are shared
+        foreign = _foreign(cases, loop)
+        if foreign:
+            for ch in foreign:
+                await adopt_async(ch, loop)
+            outcome = _commit_ready(
+                cases, default, me
+            )  # all bound here now, unless some are shared
     if outcome is not _FOREIGN:
         if outcome is not _PARK:
             return outcome  # type: ignore[no-any-return]
