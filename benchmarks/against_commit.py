@@ -15,21 +15,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
+import dataclasses
 import importlib.util
 import io
 import re
-import statistics
 import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import gopy
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import channels  # noqa: E402  (benchmarks/channels.py: the scenarios and the measurement)
 
 __all__ = ["main"]
 
@@ -74,13 +75,6 @@ def scenarios_for(package: ModuleType, name: str) -> Any:
     return module.SCENARIOS
 
 
-async def _timed(bench: Any, n: int) -> float:
-    gc.collect()
-    start = time.process_time()
-    await bench(n)
-    return time.process_time() - start
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("commit", help="the commit to compare with (e.g. fad6474)")
@@ -99,25 +93,18 @@ def main(argv: list[str] | None = None) -> int:
         for now, then in zip(now_scenarios, then_scenarios):
             if now.one_loop or (args.only and not any(s in now.name for s in args.only)):
                 continue
+            # channels.py's own interleaved measurement, with the old runtime as the baseline.
+            ratio, now_time, then_time = channels.measure(
+                dataclasses.replace(now, baseline=then.gopy),
+                asyncio.new_event_loop,
+                args.reps,
+                args.scale,
+            )
             n = max(16, int(now.n * args.scale))
-            ratios, now_times, then_times = [], [], []
-            with asyncio.Runner() as runner:
-                runner.run(_timed(now.gopy, n // 10))
-                runner.run(_timed(then.gopy, n // 10))
-                for rep in range(args.reps):
-                    if rep % 2:
-                        a = runner.run(_timed(now.gopy, n))
-                        b = runner.run(_timed(then.gopy, n))
-                    else:
-                        b = runner.run(_timed(then.gopy, n))
-                        a = runner.run(_timed(now.gopy, n))
-                    ratios.append(b / a)
-                    now_times.append(a)
-                    then_times.append(b)
             print(
-                f"  {now.name:<42} {statistics.median(ratios):5.2f}   "
-                f"now {statistics.median(now_times) * 1e6 / n:6.2f} us/op   "
-                f"then {statistics.median(then_times) * 1e6 / n:6.2f} us/op",
+                f"  {now.name:<42} {ratio:5.2f}   "
+                f"now {now_time * 1e6 / n:6.2f} us/op   "
+                f"then {then_time * 1e6 / n:6.2f} us/op",
                 flush=True,
             )
     return 0

@@ -129,6 +129,27 @@ def _contend(*queues: _WaitQueue | None) -> None:
                     entry[0][3] = True
 
 
+def _complete(entry: list[Any], w: Any, result: Any, case: Any, locked: bool) -> bool:
+    """Claim a live popped entry and wake its waiter: ``result`` for a plain
+    operation, ``case`` for a select's case; ``False`` if it could not
+    complete, or its task never resumes (a task of a closed loop)."""
+    index = entry[2]
+    entry[0] = None
+    if index is not None:  # a select's case: its cell decides
+        return _claim_case(w, (index, *case), locked)
+    if type(w) is not _LockType and w.done():  # cancelled, not resumed yet
+        entry[0] = _POPPED
+        return False
+    entry[1] = result
+    if locked:
+        return _notify(w, result, entry[3])
+    try:  # the owner's path: a future of the loop running here
+        w.set_result(result)
+    except RuntimeError:  # a task of a closed loop
+        return False
+    return True
+
+
 def _hand_over(q: _WaitQueue, value: Any, locked: bool) -> bool:
     """Complete the first live parked receiver in ``q`` with ``value``; whether there was one."""
     while q:
@@ -136,29 +157,11 @@ def _hand_over(q: _WaitQueue, value: Any, locked: bool) -> bool:
         w = entry[0]
         if w is None:
             q.dead -= 1
-            continue
-        index = entry[2]
-        if index is None:
-            if type(w) is not _LockType and w.done():
-                entry[0] = _POPPED
-                continue
-            entry[0] = None
-            entry[1] = value
-            if locked:
-                if not _notify(w, value, entry[3]):
-                    continue  # never resumes: the next receiver gets the value
-            else:  # the owner's path: a future of the loop running here
-                try:
-                    w.set_result(value)
-                except RuntimeError:  # a task of a closed loop: it never resumes
-                    continue
-        else:
-            entry[0] = None
-            if not _claim_case(w, (index, value, True), locked):
-                continue
-        if q and q[0][0] is None:
-            _trim(q)
-        return True
+        elif _complete(entry, w, value, (value, True), locked):
+            if q and q[0][0] is None:
+                _trim(q)
+            return True
+        # (else dead, or never resumes: the next receiver gets the value)
     return False
 
 
@@ -175,27 +178,11 @@ def _take(q: _WaitQueue, locked: bool) -> Any:
             q.dead -= 1
             continue
         value = entry[1]
-        index = entry[2]
-        if index is None:
-            if type(w) is not _LockType and w.done():
-                entry[0] = _POPPED
-                continue
-            entry[0] = None
-            entry[1] = None
-            if locked:
-                _notify(w, None, entry[3])
-            else:  # the owner's path: a future of the loop running here
-                try:
-                    w.set_result(None)
-                except RuntimeError:  # a task of a closed loop: it never resumes
-                    pass
-        else:
-            entry[0] = None
-            if not _claim_case(w, (index, None, True), locked):
-                continue
-        if q and q[0][0] is None:
-            _trim(q)
-        return value
+        # A plain sender whose task never resumes still sent: its entry is claimed.
+        if _complete(entry, w, None, (None, True), locked) or entry[0] is None and entry[2] is None:
+            if q and q[0][0] is None:
+                _trim(q)
+            return value
     return _NONE
 
 
@@ -204,25 +191,8 @@ def _fail_all(q: _WaitQueue | None, result: Any, locked: bool) -> None:
     while q:
         entry = q.popleft()
         w = entry[0]
-        if w is None:
-            continue
-        index = entry[2]
-        if index is None:
-            if type(w) is not _LockType and w.done():
-                entry[0] = _POPPED
-                continue
-            entry[0] = None
-            entry[1] = result
-            if locked:
-                _notify(w, result, entry[3])
-            else:  # the owner's path: a future of the loop running here
-                try:
-                    w.set_result(result)
-                except RuntimeError:  # a task of a closed loop: it never resumes
-                    pass
-        else:
-            entry[0] = None
-            _claim_case(w, (index, None, False), locked)
+        if w is not None:
+            _complete(entry, w, result, (None, False), locked)
     if q is not None:
         q.dead = 0
 
