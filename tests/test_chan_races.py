@@ -267,7 +267,7 @@ async def test_inner_timeout_after_handoff_outer_expires_later() -> None:
     assert outcome == ["inner exited", "outer timeout"] and t.cancelling() == 0
 
 
-# -- buffered channels: a parked sender's value moved in by _refill -------------
+# -- buffered channels: a parked sender's value moved in on a refill ------------
 
 
 async def test_select_send_case_cancelled_after_refill() -> None:
@@ -275,7 +275,7 @@ async def test_select_send_case_cancelled_after_refill() -> None:
     await c.send("first")
     t = asyncio.create_task(select(recv_case(other), send_case(c, "second")))
     await steps()
-    assert await c.recv() == "first"  # _refill moves "second" in, commits case 1
+    assert await c.recv() == "first"  # the refill moves "second" in, commits case 1
     t.cancel()
     assert await t == Selected(1, None, True)
     assert await c.recv() == "second"

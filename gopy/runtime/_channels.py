@@ -58,7 +58,7 @@ from operator import index as _index
 from typing import Any, Generic, NoReturn, TypeVar
 
 from gopy.runtime._chan_threads import _ThreadSide
-from gopy.runtime._ownership import SHARED, UNBOUND, adopt, adopt_async
+from gopy.runtime._ownership import NOBODY, SHARED, UNBOUND, adopt, adopt_async, watch_solo
 from gopy.runtime._parkops import (
     _BLOCK,
     _CLOSED,
@@ -90,16 +90,33 @@ __all__ = ["chan", "ChannelClosed"]
 
 T = TypeVar("T")
 
+#: ``chan._buf`` until a value is buffered (an unbuffered channel's for good)
+_NO_BUF: tuple[()] = ()
+
 _get_running_loop = asyncio._get_running_loop
 _get_ident = threading.get_ident
 _current_task = asyncio.current_task
 _CancelledError = asyncio.CancelledError
 # Faster than loop.create_future() (no Python frame) and valid on any loop.
 _Future = asyncio.Future
-# {loop: running task}, kept by asyncio's task steps (C or Python). Reading it
-# avoids a second running-loop lookup on every park; where a Python version
-# stops maintaining it, the lookup falls back.
+# {loop: running task}, kept by asyncio's task steps (C or Python). A park
+# on a channel of the solo thread (see _ownership) looks up the loop it last
+# parked on: a task there means that loop is mid-step on this thread, so it
+# is the running loop (one loop runs per thread, and only that thread runs
+# loops), and the park needs no running-loop lookup (a getpid() system call
+# on 3.11). Otherwise, or where a Python version stops maintaining the dict,
+# it looks the running loop up.
 _current_tasks: dict[Any, asyncio.Task[Any]] = getattr(asyncio.tasks, "_current_tasks", {})
+#: ``_ownership.solo()``: a channel it owns skips the thread check (see _ownership)
+_SOLO: Any = NOBODY
+
+
+def _see_solo(value: Any) -> None:
+    global _SOLO
+    _SOLO = value
+
+
+watch_solo(_see_solo)
 
 
 class chan(_ThreadSide[T], Generic[T]):
@@ -116,7 +133,7 @@ class chan(_ThreadSide[T], Generic[T]):
         if capacity < 0:
             raise ValueError("makechan: size out of range")
         self._cap: int = capacity
-        self._buf: deque[T] | None = None
+        self._buf: deque[T] | tuple[()] = _NO_BUF
         self._senders: Any = None
         self._receivers: Any = None
         self._closed: bool = False
@@ -136,8 +153,7 @@ class chan(_ThreadSide[T], Generic[T]):
         return self._closed
 
     def __len__(self) -> int:
-        buf = self._buf
-        return 0 if buf is None else len(buf)
+        return len(self._buf)
 
     def __bool__(self) -> bool:
         # An empty channel is still a channel: ``if ch:`` must not mean ``len(ch)``.
@@ -188,13 +204,12 @@ class chan(_ThreadSide[T], Generic[T]):
         q = self._receivers
         if q and _hand_over(q, value, locked):
             return True
-        if self._cap:
-            buf = self._buf
-            if buf is None:
+        buf = self._buf
+        if len(buf) < self._cap:
+            if buf is _NO_BUF:
                 buf = self._buf = deque()
-            if len(buf) < self._cap:
-                buf.append(value)
-                return True
+            buf.append(value)  # type: ignore[union-attr]
+            return True
         return False
 
     def _try_recv(self, locked: bool) -> Any:
@@ -202,8 +217,11 @@ class chan(_ThreadSide[T], Generic[T]):
         buf = self._buf
         if buf:
             value = buf.popleft()
-            if self._senders:
-                self._refill(locked)
+            q = self._senders
+            if q:  # a slot just freed: the first parked sender's value moves in
+                moved = _take(q, locked)
+                if moved is not _NONE:
+                    buf.append(moved)
             return value
         q = self._senders
         if q:
@@ -213,12 +231,6 @@ class chan(_ThreadSide[T], Generic[T]):
         if self._closed:
             return _CLOSED
         return _BLOCK
-
-    def _refill(self, locked: bool) -> None:
-        """A slot just freed in a full buffer: move the first parked sender's value in."""
-        value = _take(self._senders, locked)
-        if value is not _NONE:
-            self._buf.append(value)  # type: ignore[union-attr]
 
     def _recv_ready(self) -> bool:
         """Whether a receive would complete at once (drops dead senders at the head)."""
@@ -231,8 +243,7 @@ class chan(_ThreadSide[T], Generic[T]):
         """Whether a send would complete (or raise) at once."""
         if self._closed:
             return True
-        buf = self._buf
-        if self._cap and (buf is None or len(buf) < self._cap):
+        if len(self._buf) < self._cap:
             return True
         q = self._receivers
         return _peek_live(q) if q else False
@@ -256,7 +267,7 @@ class chan(_ThreadSide[T], Generic[T]):
     async def send(self, value: T) -> None:
         """Send ``value``; wait for a receiver (unbuffered) or for buffer space."""
         owner = self._owner
-        if owner != _get_ident() and (
+        if owner is not _SOLO and owner != _get_ident() and (
             owner == SHARED or not await adopt_async(self, _get_running_loop())
         ):
             return await self._send_locked(value)
@@ -282,23 +293,24 @@ class chan(_ThreadSide[T], Generic[T]):
             except RuntimeError:  # a task of a closed loop: it never resumes
                 continue  # not delivered: the next receiver gets the value
             return
-        if self._cap:
-            buf = self._buf
-            if buf is None:
+        buf = self._buf
+        if len(buf) < self._cap:
+            if buf is _NO_BUF:
                 buf = self._buf = deque()
-            if len(buf) < self._cap:
-                buf.append(value)
-                return
+            buf.append(value)  # type: ignore[union-attr]
+            return
         # Slow path: park until a receiver takes the value or the channel closes.
-        loop = _get_running_loop()
-        self._loop = loop  # the loop to ask for a hand-over (it may have changed)
+        loop = self._loop
+        task = _current_tasks.get(loop) if self._owner is _SOLO else None
+        if task is None:  # a new loop on this thread, or not the solo thread (see _ownership)
+            loop = self._loop = _get_running_loop()  # the loop to ask for a hand-over
+            task = _current_tasks.get(loop) or _current_task(loop)
         fut = _Future(loop=loop)
         entry = [fut, value, None, self._owner]
         q = self._senders
         if q is None:
             q = self._senders = _new_queue()
         q.append(entry)
-        task = _current_tasks.get(loop) or _current_task(loop)
         parked[task] = _reason("chan send") if _overrides[0] else "chan send"  # type: ignore[index]
         try:
             result = await fut
@@ -344,15 +356,17 @@ class chan(_ThreadSide[T], Generic[T]):
         sender handed over a value is absorbed (the value is returned and the
         cancellation re-delivered later); otherwise the entry leaves the queue.
         """
-        loop = _get_running_loop()
-        self._loop = loop
+        loop = self._loop
+        task = _current_tasks.get(loop) if self._owner is _SOLO else None
+        if task is None:  # a new loop on this thread, or not the solo thread (see _ownership)
+            loop = self._loop = _get_running_loop()  # the loop to ask for a hand-over
+            task = _current_tasks.get(loop) or _current_task(loop)
         fut = _Future(loop=loop)
         entry = [fut, None, None, self._owner]
         q = self._receivers
         if q is None:
             q = self._receivers = _new_queue()
         q.append(entry)
-        task = _current_tasks.get(loop) or _current_task(loop)
         parked[task] = _reason("chan receive") if _overrides[0] else "chan receive"  # type: ignore[index]
         try:
             return await fut
@@ -375,7 +389,7 @@ class chan(_ThreadSide[T], Generic[T]):
         (docs/language.md, section 17); ``recv_ok`` shows it.
         """
         owner = self._owner
-        if owner != _get_ident() and (
+        if owner is not _SOLO and owner != _get_ident() and (
             owner == SHARED or not await adopt_async(self, _get_running_loop())
         ):
             value = await self._recv_locked()
@@ -384,8 +398,8 @@ class chan(_ThreadSide[T], Generic[T]):
         if buf:
             value = buf.popleft()
             q = self._senders
-            if q:
-                moved = _take(q, False)  # a slot just freed: the first parked sender's value
+            if q:  # a slot just freed (see _try_recv)
+                moved = _take(q, False)
                 if moved is not _NONE:
                     buf.append(moved)
             return value
@@ -413,15 +427,17 @@ class chan(_ThreadSide[T], Generic[T]):
         if self._closed:
             return None  # type: ignore[return-value]
         # _park_receiver's steps, inline: one coroutine frame less per parked receiver.
-        loop = _get_running_loop()
-        self._loop = loop
+        loop = self._loop
+        task = _current_tasks.get(loop) if self._owner is _SOLO else None
+        if task is None:  # a new loop on this thread, or not the solo thread (see _ownership)
+            loop = self._loop = _get_running_loop()  # the loop to ask for a hand-over
+            task = _current_tasks.get(loop) or _current_task(loop)
         fut = _Future(loop=loop)
         entry = [fut, None, None, self._owner]
         q = self._receivers
         if q is None:
             q = self._receivers = _new_queue()
         q.append(entry)
-        task = _current_tasks.get(loop) or _current_task(loop)
         parked[task] = _reason("chan receive") if _overrides[0] else "chan receive"  # type: ignore[index]
         try:
             value = await fut
@@ -440,7 +456,7 @@ class chan(_ThreadSide[T], Generic[T]):
     async def recv_ok(self) -> tuple[T | None, bool]:
         """Receive ``(value, True)``, or ``(None, False)`` once closed and drained."""
         owner = self._owner
-        if owner != _get_ident() and (
+        if owner is not _SOLO and owner != _get_ident() and (
             owner == SHARED or not await adopt_async(self, _get_running_loop())
         ):
             value = await self._recv_locked()
@@ -448,8 +464,11 @@ class chan(_ThreadSide[T], Generic[T]):
             buf = self._buf
             if buf:
                 value = buf.popleft()
-                if self._senders:
-                    self._refill(False)
+                q = self._senders
+                if q:  # a slot just freed (see _try_recv)
+                    moved = _take(q, False)
+                    if moved is not _NONE:
+                        buf.append(moved)
                 return value, True
             value = self._try_recv(False)
             if value is _BLOCK:
@@ -480,7 +499,7 @@ class chan(_ThreadSide[T], Generic[T]):
 
     async def __anext__(self) -> T:
         owner = self._owner
-        if owner != _get_ident() and (
+        if owner is not _SOLO and owner != _get_ident() and (
             owner == SHARED or not await adopt_async(self, _get_running_loop())
         ):
             value = await self._recv_locked()
@@ -488,8 +507,11 @@ class chan(_ThreadSide[T], Generic[T]):
             buf = self._buf
             if buf:
                 value = buf.popleft()
-                if self._senders:
-                    self._refill(False)
+                q = self._senders
+                if q:  # a slot just freed (see _try_recv)
+                    moved = _take(q, False)
+                    if moved is not _NONE:
+                        buf.append(moved)
                 return value
             value = self._try_recv(False)
             if value is _BLOCK:

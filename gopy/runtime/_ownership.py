@@ -22,17 +22,35 @@ of its tasks can be inside an operation) is made shared at once. (Known corner: 
 thread that runs a second loop after its first one stopped, and reaches a
 channel bound under the first one only through fast paths, is not asked; a
 parked operation re-registers the thread's current loop.)
+
+While event loops have run on one thread only (the usual program), the
+check is cheaper still: every asyncio operation then runs on that thread,
+so the fast paths compare ``chan._owner`` with ``solo()``, that thread's
+interned ident, by identity, and call ``threading.get_ident()`` only when
+they differ. The first loop to start on a second thread turns the bias off
+for good (``solo()`` becomes ``NOBODY``), under the lock and before that loop
+runs any task, so that no operation of its tasks takes the owner's fast path
+on a channel it does not own; the owner thread, which may still read the
+old value, is the owner of what it touches. Loops are seen through
+``asyncio._set_running_loop``, which every asyncio loop calls as it starts:
+``install_loop_watch`` wraps it. A loop gopy cannot see (uvloop imported
+before gopy keeps its own reference to the function; a thread that already
+ran Python code when gopy was imported may run one) leaves the bias off
+from the start. An async operation must run in a task of a running loop (a
+coroutine stepped by hand on another thread is not seen).
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from gopy.runtime._waiters import _contend, _lock, _wake
 
-__all__ = ["SHARED", "UNBOUND", "adopt", "adopt_async"]
+__all__ = ["SHARED", "UNBOUND", "NOBODY", "adopt", "adopt_async", "solo", "watch_solo"]
 
 #: ``chan._owner`` of a channel every operation locks for (never a thread ident)
 SHARED = -1
@@ -43,6 +61,83 @@ _get_ident = threading.get_ident
 _get_running_loop = asyncio._get_running_loop
 #: one int object per thread ident, so that bound channels share it
 _idents: dict[int, int] = {}
+
+
+# -- the single-loop-thread bias -----------------------------------------
+
+
+class _NoThread:
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __repr__(self) -> str:
+        return self._name
+
+
+#: ``solo()`` once loops ran on two threads (or might have): never a channel's owner
+NOBODY: Any = _NoThread("<no solo loop thread>")
+#: ``solo()`` before any loop ran
+_UNSEEN: Any = _NoThread("<no loop yet>")
+
+_solo: Any = _UNSEEN
+#: callbacks that keep a module's copy of ``solo()`` (a global is the cheapest read)
+_solo_watchers: list[Callable[[Any], None]] = []
+
+
+def solo() -> Any:
+    """The interned ident of the one thread that has run event loops, else a marker."""
+    return _solo
+
+
+def watch_solo(set_solo: Callable[[Any], None]) -> None:
+    """Call ``set_solo(solo())`` now and at every change (under the lock)."""
+    with _lock:
+        _solo_watchers.append(set_solo)
+        set_solo(_solo)
+
+
+def _set_solo(value: Any) -> None:
+    global _solo
+    _solo = value
+    for set_solo in _solo_watchers:
+        set_solo(value)
+
+
+def _loop_starts() -> None:
+    """A loop starts running on the calling thread: keep or end the bias."""
+    me = _get_ident()
+    with _lock:
+        if _solo is NOBODY or _solo == me:
+            return
+        _set_solo(_idents.setdefault(me, me) if _solo is _UNSEEN else NOBODY)
+
+
+def install_loop_watch() -> None:
+    """Wrap ``asyncio._set_running_loop`` so that each loop's start is seen (idempotent)."""
+    current = asyncio.events._set_running_loop
+    if getattr(current, "_gopy_watch", False):
+        return
+    original = current
+
+    def _set_running_loop(loop: asyncio.AbstractEventLoop | None) -> None:
+        if loop is not None and _solo is not NOBODY:
+            _loop_starts()
+        original(loop)
+
+    _set_running_loop._gopy_watch = True  # type: ignore[attr-defined]
+    _set_running_loop.__wrapped__ = original  # type: ignore[attr-defined]
+    asyncio.events._set_running_loop = _set_running_loop
+    asyncio._set_running_loop = _set_running_loop  # type: ignore[attr-defined]
+    with _lock:
+        if _solo is not _UNSEEN:
+            return
+        if len(sys._current_frames()) > 1 or "uvloop" in sys.modules:
+            _set_solo(NOBODY)  # loops gopy cannot see may exist
+        elif _get_running_loop() is not None:  # imported inside a running loop
+            me = _get_ident()
+            _set_solo(_idents.setdefault(me, me))
 
 
 class _Request:
@@ -152,3 +247,6 @@ async def adopt_async(ch: Any, loop: asyncio.AbstractEventLoop) -> bool:
         req.futures.append(fut)
     await fut
     return False
+
+
+install_loop_watch()

@@ -28,10 +28,11 @@ from gopy.runtime._channels import (
     _absorb_cancel,
     _block_forever,
     _block_thread_forever,
+    _current_tasks,
     _task_on,
     chan,
 )
-from gopy.runtime._ownership import SHARED, adopt, adopt_async
+from gopy.runtime._ownership import NOBODY, SHARED, adopt, adopt_async, watch_solo
 from gopy.runtime._parking import _overrides, parked
 from gopy.runtime._waiters import (
     _give_up_all,
@@ -51,6 +52,16 @@ _Future = asyncio.Future
 # A private generator, like Go's runtime: select neither consumes nor depends
 # on the program's own ``random`` state (``random.seed`` does not fix choices).
 _random = Random().random
+#: ``_ownership.solo()`` (see ``select``)
+_SOLO: Any = NOBODY
+
+
+def _see_solo(value: Any) -> None:
+    global _SOLO
+    _SOLO = value
+
+
+watch_solo(_see_solo)
 
 
 class Selected(NamedTuple):
@@ -170,8 +181,43 @@ def _outcome(cases: tuple[Case, ...], result: tuple[int, Any, bool]) -> Selected
 
 async def select(*cases: Case, default: bool = False) -> Selected:
     """Run one ready case (chosen uniformly at random), else ``default``, else wait."""
-    me = _get_ident()
-    outcome = _commit_ready(cases, default, me)
+    # _commit_ready's steps inline, for channels the solo loop thread owns
+    # (see _ownership): the common select is one call less.
+    solo = _SOLO
+    chosen = -1
+    ready = 0
+    index = 0
+    outcome: Any = None
+    mine = False  # every channel is the solo thread's
+    try:
+        for ch, is_send, _ in cases:
+            if ch is not None:
+                if ch._owner is not solo:
+                    break
+                if ch._send_ready() if is_send else ch._recv_ready():
+                    ready += 1
+                    if ready == 1 or _random() * ready < 1.0:
+                        chosen = index
+            index += 1
+        else:
+            outcome = _PARK  # unless one is ready
+            mine = True
+    except (TypeError, ValueError, AttributeError):
+        raise _bad_case(cases, index) from None
+    if outcome is None:  # some channel is not the solo thread's
+        me = _get_ident()
+        outcome = _commit_ready(cases, default, me)
+    elif chosen >= 0:
+        ch, is_send, value = cases[chosen]
+        if is_send:
+            ch._try_send(value, False)  # type: ignore[union-attr]  # raises if closed
+            return _new_selected(Selected, (chosen, None, True))
+        value = ch._try_recv(False)  # type: ignore[union-attr]
+        if value is _CLOSED:
+            return _new_selected(Selected, (chosen, None, False))
+        return _new_selected(Selected, (chosen, value, True))
+    elif default:
+        return _DEFAULT
     if outcome is _FOREIGN:
         loop = _get_running_loop()
         foreign = _foreign(cases, loop)
@@ -186,7 +232,16 @@ async def select(*cases: Case, default: bool = False) -> Selected:
             return outcome  # type: ignore[no-any-return]
         if not cases:
             await _block_forever("select (no cases)")
-        loop = _get_running_loop()
+        task = None
+        if mine:  # see _channels._current_tasks
+            for ch, _, _ in cases:
+                if ch is not None:
+                    loop = ch._loop
+                    task = _current_tasks.get(loop)
+                    break
+        if task is None:
+            loop = _get_running_loop()
+            task = _task_on(loop)
         fut = _Future(loop=loop)
         cell, entries = _enqueue(cases, fut, False)
         for ch, _, _ in cases:
@@ -199,7 +254,7 @@ async def select(*cases: Case, default: bool = False) -> Selected:
                 return outcome  # type: ignore[no-any-return]
             fut = _Future(loop=loop)
             cell, entries = _enqueue(cases, fut, True)
-    task = _task_on(loop)  # type: ignore[arg-type]
+        task = _task_on(loop)
     parked[task] = _reason("select") if _overrides[0] else "select"  # type: ignore[index]
     try:
         try:

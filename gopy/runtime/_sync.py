@@ -75,7 +75,13 @@ class WaitGroup:
 
     def done(self) -> None:
         """Decrement the counter by one."""
-        self.add(-1)
+        with _lock:  # add(-1), one call less
+            count = self._count - 1
+            if count < 0:
+                raise ValueError("sync: negative WaitGroup counter")
+            self._count = count
+            if count == 0 and self._waiters:
+                self._release()
 
     def _release(self) -> None:
         waiters, self._waiters = self._waiters, {}

@@ -157,6 +157,17 @@ def _hand_over(q: _WaitQueue, value: Any, locked: bool) -> bool:
         w = entry[0]
         if w is None:
             q.dead -= 1
+        elif not locked and entry[2] is None and not w.done():
+            # _complete's commonest case inline: a plain receiver of the owner's loop.
+            entry[0] = None
+            entry[1] = value
+            if q and q[0][0] is None:
+                _trim(q)
+            try:
+                w.set_result(value)
+            except RuntimeError:  # a task of a closed loop: the next receiver gets the value
+                continue
+            return True
         elif _complete(entry, w, value, (value, True), locked):
             if q and q[0][0] is None:
                 _trim(q)
@@ -178,6 +189,17 @@ def _take(q: _WaitQueue, locked: bool) -> Any:
             q.dead -= 1
             continue
         value = entry[1]
+        if not locked and entry[2] is None and not w.done():
+            # _complete's commonest case inline: a plain sender of the owner's loop.
+            entry[0] = None
+            entry[1] = None
+            if q and q[0][0] is None:
+                _trim(q)
+            try:
+                w.set_result(None)
+            except RuntimeError:  # a task of a closed loop: it never resumes, but it sent
+                pass
+            return value
         # A plain sender whose task never resumes still sent: its entry is claimed.
         if _complete(entry, w, None, (None, True), locked) or entry[0] is None and entry[2] is None:
             if q and q[0][0] is None:
