@@ -99,24 +99,15 @@ _current_task = asyncio.current_task
 _CancelledError = asyncio.CancelledError
 # Faster than loop.create_future() (no Python frame) and valid on any loop.
 _Future = asyncio.Future
-# {loop: running task}, kept by asyncio's task steps (C or Python). A park
-# on a channel of the solo thread (see _ownership) looks up the loop it last
-# parked on: a task there means that loop is mid-step on this thread, so it
-# is the running loop (one loop runs per thread, and only that thread runs
-# loops), and the park needs no running-loop lookup (a getpid() system call
-# on 3.11). Otherwise, or where a Python version stops maintaining the dict,
-# it looks the running loop up.
+# {loop: running task}, kept by asyncio's task steps (C or Python). Reading it
+# avoids a second running-loop lookup on every park; where a Python version
+# stops maintaining it, the lookup falls back.
 _current_tasks: dict[Any, asyncio.Task[Any]] = getattr(asyncio.tasks, "_current_tasks", {})
-#: ``_ownership.solo()``: a channel it owns skips the thread check (see _ownership)
+#: ``_ownership.solo()``: a channel it owns skips the thread check, and its
+#: running loop ``solo_loop()`` (see _ownership), kept current by watch_solo
 _SOLO: Any = NOBODY
-
-
-def _see_solo(value: Any) -> None:
-    global _SOLO
-    _SOLO = value
-
-
-watch_solo(_see_solo)
+_SOLO_LOOP: Any = None
+watch_solo(globals())
 
 
 class chan(_ThreadSide[T], Generic[T]):
@@ -137,8 +128,14 @@ class chan(_ThreadSide[T], Generic[T]):
         self._senders: Any = None
         self._receivers: Any = None
         self._closed: bool = False
-        self._owner: int = UNBOUND
-        self._loop: Any = None
+        if _get_ident() == _SOLO and _SOLO_LOOP is not None:
+            # Made by a goroutine of the solo loop (see _ownership): bound to it at
+            # once, as its first operation would (nothing else can see it yet).
+            self._owner: int = _SOLO
+            self._loop: Any = _SOLO_LOOP
+        else:
+            self._owner = UNBOUND
+            self._loop = None
 
     # -- introspection ---------------------------------------------------
 
@@ -266,9 +263,8 @@ class chan(_ThreadSide[T], Generic[T]):
 
     async def send(self, value: T) -> None:
         """Send ``value``; wait for a receiver (unbuffered) or for buffer space."""
-        owner = self._owner
-        if owner is not _SOLO and owner != _get_ident() and (
-            owner == SHARED or not await adopt_async(self, _get_running_loop())
+        if self._owner is not _SOLO and self._owner != _get_ident() and (
+            self._owner == SHARED or not await adopt_async(self, _get_running_loop())
         ):
             return await self._send_locked(value)
         if self._closed:
@@ -300,17 +296,15 @@ class chan(_ThreadSide[T], Generic[T]):
             buf.append(value)  # type: ignore[union-attr]
             return
         # Slow path: park until a receiver takes the value or the channel closes.
-        loop = self._loop
-        task = _current_tasks.get(loop) if self._owner is _SOLO else None
-        if task is None:  # a new loop on this thread, or not the solo thread (see _ownership)
-            loop = self._loop = _get_running_loop()  # the loop to ask for a hand-over
-            task = _current_tasks.get(loop) or _current_task(loop)
+        loop = _SOLO_LOOP if self._owner is _SOLO else _get_running_loop()
+        self._loop = loop  # the loop to ask for a hand-over (it may have changed)
         fut = _Future(loop=loop)
         entry = [fut, value, None, self._owner]
         q = self._senders
         if q is None:
             q = self._senders = _new_queue()
         q.append(entry)
+        task = _current_tasks.get(loop) or _current_task(loop)
         parked[task] = _reason("chan send") if _overrides[0] else "chan send"  # type: ignore[index]
         try:
             result = await fut
@@ -356,17 +350,15 @@ class chan(_ThreadSide[T], Generic[T]):
         sender handed over a value is absorbed (the value is returned and the
         cancellation re-delivered later); otherwise the entry leaves the queue.
         """
-        loop = self._loop
-        task = _current_tasks.get(loop) if self._owner is _SOLO else None
-        if task is None:  # a new loop on this thread, or not the solo thread (see _ownership)
-            loop = self._loop = _get_running_loop()  # the loop to ask for a hand-over
-            task = _current_tasks.get(loop) or _current_task(loop)
+        loop = _SOLO_LOOP if self._owner is _SOLO else _get_running_loop()
+        self._loop = loop  # the loop to ask for a hand-over (it may have changed)
         fut = _Future(loop=loop)
         entry = [fut, None, None, self._owner]
         q = self._receivers
         if q is None:
             q = self._receivers = _new_queue()
         q.append(entry)
+        task = _current_tasks.get(loop) or _current_task(loop)
         parked[task] = _reason("chan receive") if _overrides[0] else "chan receive"  # type: ignore[index]
         try:
             return await fut
@@ -388,9 +380,8 @@ class chan(_ThreadSide[T], Generic[T]):
         the ``None`` of a closed channel is the one thing the type does not show
         (docs/language.md, section 17); ``recv_ok`` shows it.
         """
-        owner = self._owner
-        if owner is not _SOLO and owner != _get_ident() and (
-            owner == SHARED or not await adopt_async(self, _get_running_loop())
+        if self._owner is not _SOLO and self._owner != _get_ident() and (
+            self._owner == SHARED or not await adopt_async(self, _get_running_loop())
         ):
             value = await self._recv_locked()
             return None if value is _CLOSED else value  # type: ignore[return-value]
@@ -399,9 +390,9 @@ class chan(_ThreadSide[T], Generic[T]):
             value = buf.popleft()
             q = self._senders
             if q:  # a slot just freed (see _try_recv)
-                moved = _take(q, False)
-                if moved is not _NONE:
-                    buf.append(moved)
+                entry = _take(q, False)  # (the value moved in)
+                if entry is not _NONE:
+                    buf.append(entry)
             return value
         q = self._senders
         while q:
@@ -427,17 +418,15 @@ class chan(_ThreadSide[T], Generic[T]):
         if self._closed:
             return None  # type: ignore[return-value]
         # _park_receiver's steps, inline: one coroutine frame less per parked receiver.
-        loop = self._loop
-        task = _current_tasks.get(loop) if self._owner is _SOLO else None
-        if task is None:  # a new loop on this thread, or not the solo thread (see _ownership)
-            loop = self._loop = _get_running_loop()  # the loop to ask for a hand-over
-            task = _current_tasks.get(loop) or _current_task(loop)
+        loop = _SOLO_LOOP if self._owner is _SOLO else _get_running_loop()
+        self._loop = loop  # the loop to ask for a hand-over (it may have changed)
         fut = _Future(loop=loop)
         entry = [fut, None, None, self._owner]
         q = self._receivers
         if q is None:
             q = self._receivers = _new_queue()
         q.append(entry)
+        task = _current_tasks.get(loop) or _current_task(loop)
         parked[task] = _reason("chan receive") if _overrides[0] else "chan receive"  # type: ignore[index]
         try:
             value = await fut
@@ -455,9 +444,8 @@ class chan(_ThreadSide[T], Generic[T]):
 
     async def recv_ok(self) -> tuple[T | None, bool]:
         """Receive ``(value, True)``, or ``(None, False)`` once closed and drained."""
-        owner = self._owner
-        if owner is not _SOLO and owner != _get_ident() and (
-            owner == SHARED or not await adopt_async(self, _get_running_loop())
+        if self._owner is not _SOLO and self._owner != _get_ident() and (
+            self._owner == SHARED or not await adopt_async(self, _get_running_loop())
         ):
             value = await self._recv_locked()
         else:
@@ -498,9 +486,8 @@ class chan(_ThreadSide[T], Generic[T]):
         return self
 
     async def __anext__(self) -> T:
-        owner = self._owner
-        if owner is not _SOLO and owner != _get_ident() and (
-            owner == SHARED or not await adopt_async(self, _get_running_loop())
+        if self._owner is not _SOLO and self._owner != _get_ident() and (
+            self._owner == SHARED or not await adopt_async(self, _get_running_loop())
         ):
             value = await self._recv_locked()
         else:

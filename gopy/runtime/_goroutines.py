@@ -12,12 +12,14 @@ import asyncio
 import contextvars
 import functools
 import inspect
+import sys
 import threading
 import types
 from collections.abc import Callable
 from typing import Any
 
 from gopy.runtime._collector import apply_gogc
+from gopy.runtime._ownership import NOBODY, watch_solo
 from gopy.runtime._worker_threads import workers as _workers
 
 # Re-exported: gopy/__init__.py imports the supervisor's names from here.
@@ -39,6 +41,14 @@ _Task = asyncio.Task
 _FunctionType = types.FunctionType
 # 3.12+: asyncio.eager_task_factory, which go() inlines as it inlines create_task
 _eager_task_factory = getattr(asyncio, "eager_task_factory", object())
+_get_ident = threading.get_ident
+#: 3.11's running-loop lookup makes a getpid() system call: go() on the solo
+#: loop thread reads ``_ownership.solo_loop()`` instead (kept current here by
+#: watch_solo); later versions' lookup is cheaper than that check.
+_SLOW_LOOKUP = sys.version_info < (3, 12)
+_SOLO: Any = NOBODY
+_SOLO_LOOP: Any = None
+watch_solo(globals())
 _NO_LOOP_MESSAGE = (
     "gopy.go needs a running event loop (call it inside `gopy run`, "
     "gopy.run_program(), asyncio.run() or another running loop)"
@@ -88,7 +98,10 @@ def _is_plain_loop_type(cls: type) -> bool:
 
 def go(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
     """Start ``fn(*args, **kwargs)`` as a goroutine (Go's ``go f(args)``)."""
-    loop = _get_running_loop()
+    if _SLOW_LOOKUP and _get_ident() == _SOLO:
+        loop = _SOLO_LOOP
+    else:
+        loop = _get_running_loop()
     if loop is None:
         return _go_from_thread(fn, args, kwargs)
     sup = _supervisors.get(loop)

@@ -45,12 +45,11 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
-from collections.abc import Callable
 from typing import Any
 
 from gopy.runtime._waiters import _contend, _lock, _wake
 
-__all__ = ["SHARED", "UNBOUND", "NOBODY", "adopt", "adopt_async", "solo", "watch_solo"]
+__all__ = ["SHARED", "UNBOUND", "NOBODY", "adopt", "adopt_async", "solo", "solo_loop", "watch_solo"]
 
 #: ``chan._owner`` of a channel every operation locks for (never a thread ident)
 SHARED = -1
@@ -82,8 +81,11 @@ NOBODY: Any = _NoThread("<no solo loop thread>")
 _UNSEEN: Any = _NoThread("<no loop yet>")
 
 _solo: Any = _UNSEEN
-#: callbacks that keep a module's copy of ``solo()`` (a global is the cheapest read)
-_solo_watchers: list[Callable[[Any], None]] = []
+#: the loop running on the solo thread (None between its loops)
+_solo_loop: asyncio.AbstractEventLoop | None = None
+#: module namespaces that keep copies of ``solo()`` and ``solo_loop()`` as
+#: ``_SOLO`` and ``_SOLO_LOOP`` (a module global is the cheapest read)
+_solo_watchers: list[dict[str, Any]] = []
 
 
 def solo() -> Any:
@@ -91,27 +93,53 @@ def solo() -> Any:
     return _solo
 
 
-def watch_solo(set_solo: Callable[[Any], None]) -> None:
-    """Call ``set_solo(solo())`` now and at every change (under the lock)."""
+def solo_loop() -> asyncio.AbstractEventLoop | None:
+    """The loop running on the solo thread, if any (read it on that thread)."""
+    return _solo_loop
+
+
+def watch_solo(namespace: dict[str, Any]) -> None:
+    """Keep ``namespace["_SOLO"]`` and ``namespace["_SOLO_LOOP"]`` current (a module's globals)."""
     with _lock:
-        _solo_watchers.append(set_solo)
-        set_solo(_solo)
+        _solo_watchers.append(namespace)
+        namespace["_SOLO"] = _solo
+        namespace["_SOLO_LOOP"] = _solo_loop
 
 
 def _set_solo(value: Any) -> None:
     global _solo
     _solo = value
-    for set_solo in _solo_watchers:
-        set_solo(value)
+    for namespace in _solo_watchers:
+        namespace["_SOLO"] = value
 
 
-def _loop_starts() -> None:
-    """A loop starts running on the calling thread: keep or end the bias."""
+def _set_solo_loop(loop: asyncio.AbstractEventLoop | None) -> None:
+    global _solo_loop
+    _solo_loop = loop
+    for namespace in _solo_watchers:
+        namespace["_SOLO_LOOP"] = loop
+
+
+def _loop_starts(loop: asyncio.AbstractEventLoop) -> None:
+    """A loop starts running on the calling thread: keep the bias, take it, or end it."""
     me = _get_ident()
     with _lock:
-        if _solo is NOBODY or _solo == me:
+        if _solo is NOBODY:
             return
-        _set_solo(_idents.setdefault(me, me) if _solo is _UNSEEN else NOBODY)
+        if _solo is _UNSEEN:
+            _set_solo(_idents.setdefault(me, me))
+        elif _solo != me:
+            _set_solo(NOBODY)
+            loop = None
+        _set_solo_loop(loop)
+
+
+def _loop_stops() -> None:
+    """A loop stops on the calling thread (also in a forked child: no lock taken)."""
+    if _solo == _get_ident():
+        # Only the solo thread writes its loop; a concurrent end of the bias
+        # may leave either value, unused once _SOLO is NOBODY.
+        _set_solo_loop(None)
 
 
 def install_loop_watch() -> None:
@@ -122,8 +150,11 @@ def install_loop_watch() -> None:
     original = current
 
     def _set_running_loop(loop: asyncio.AbstractEventLoop | None) -> None:
-        if loop is not None and _solo is not NOBODY:
-            _loop_starts()
+        if _solo is not NOBODY:
+            if loop is None:
+                _loop_stops()
+            else:
+                _loop_starts(loop)
         original(loop)
 
     _set_running_loop._gopy_watch = True  # type: ignore[attr-defined]
@@ -135,9 +166,12 @@ def install_loop_watch() -> None:
             return
         if len(sys._current_frames()) > 1 or "uvloop" in sys.modules:
             _set_solo(NOBODY)  # loops gopy cannot see may exist
-        elif _get_running_loop() is not None:  # imported inside a running loop
-            me = _get_ident()
-            _set_solo(_idents.setdefault(me, me))
+        else:
+            loop = _get_running_loop()
+            if loop is not None:  # imported inside a running loop
+                me = _get_ident()
+                _set_solo(_idents.setdefault(me, me))
+                _set_solo_loop(loop)
 
 
 class _Request:

@@ -28,7 +28,6 @@ from gopy.runtime._channels import (
     _absorb_cancel,
     _block_forever,
     _block_thread_forever,
-    _current_tasks,
     _task_on,
     chan,
 )
@@ -52,16 +51,10 @@ _Future = asyncio.Future
 # A private generator, like Go's runtime: select neither consumes nor depends
 # on the program's own ``random`` state (``random.seed`` does not fix choices).
 _random = Random().random
-#: ``_ownership.solo()`` (see ``select``)
+#: ``_ownership.solo()`` and ``solo_loop()`` (see ``select``), kept current by watch_solo
 _SOLO: Any = NOBODY
-
-
-def _see_solo(value: Any) -> None:
-    global _SOLO
-    _SOLO = value
-
-
-watch_solo(_see_solo)
+_SOLO_LOOP: Any = None
+watch_solo(globals())
 
 
 class Selected(NamedTuple):
@@ -232,16 +225,9 @@ async def select(*cases: Case, default: bool = False) -> Selected:
             return outcome  # type: ignore[no-any-return]
         if not cases:
             await _block_forever("select (no cases)")
-        task = None
-        if mine:  # see _channels._current_tasks
-            for ch, _, _ in cases:
-                if ch is not None:
-                    loop = ch._loop
-                    task = _current_tasks.get(loop)
-                    break
-        if task is None:
+        loop = _SOLO_LOOP if mine else None  # (None: every case nil, or no solo thread)
+        if loop is None:
             loop = _get_running_loop()
-            task = _task_on(loop)
         fut = _Future(loop=loop)
         cell, entries = _enqueue(cases, fut, False)
         for ch, _, _ in cases:
@@ -254,7 +240,7 @@ async def select(*cases: Case, default: bool = False) -> Selected:
                 return outcome  # type: ignore[no-any-return]
             fut = _Future(loop=loop)
             cell, entries = _enqueue(cases, fut, True)
-        task = _task_on(loop)
+    task = _task_on(loop)  # type: ignore[arg-type]
     parked[task] = _reason("select") if _overrides[0] else "select"  # type: ignore[index]
     try:
         try:
