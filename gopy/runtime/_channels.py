@@ -17,10 +17,11 @@ Locking invariants (they do not rely on the GIL):
 * A channel *owned* by a loop (``chan._owner``, see ``_ownership``) is
   touched only by that loop's thread, without the lock; it becomes shared,
   for good, only in a callback on that thread (or under the lock while that
-  loop is not running). Every operation first checks ``_owner is`` the
-  caller's running loop; anything else goes through ``adopt``, then takes
-  the lock. The ``locked`` argument of the helpers below says which of the
-  two holds.
+  loop is not running). Every operation first checks that ``_owner`` is the
+  caller's thread (an async one: that it *is* ``_SOLO``, the one thread that
+  runs loops, if there is one; see ``_ownership``); anything else goes
+  through ``adopt``, then takes the lock. The ``locked`` argument of the
+  helpers below says which of the two holds.
 * A parked operation is claimed at most once (``entry[0]``, or a select's
   ``cell[0]``, set to ``None``; see ``_waiters``), by the counterpart
   completing it or by its owner giving up, always with the lock held or on

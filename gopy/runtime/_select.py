@@ -28,16 +28,20 @@ from gopy.runtime._channels import (
     _absorb_cancel,
     _block_forever,
     _block_thread_forever,
-    _task_on,
+    _current_task,
+    _current_tasks,
     chan,
 )
 from gopy.runtime._ownership import NOBODY, SHARED, adopt, adopt_async, watch_solo
 from gopy.runtime._parking import _overrides, parked
 from gopy.runtime._waiters import (
+    _NONE,
     _give_up_all,
     _lock,
     _new_queue,
+    _peek_live,
     _reason,
+    _take,
     _thread_waiter,
     _withdraw_all,
 )
@@ -187,7 +191,11 @@ async def select(*cases: Case, default: bool = False) -> Selected:
             if ch is not None:
                 if ch._owner is not solo:
                     break
-                if ch._send_ready() if is_send else ch._recv_ready():
+                if (
+                    ch._send_ready()
+                    if is_send  # else ch._recv_ready(), inline:
+                    else ch._buf or ch._closed or (ch._senders and _peek_live(ch._senders))
+                ):
                     ready += 1
                     if ready == 1 or _random() * ready < 1.0:
                         chosen = index
@@ -205,6 +213,15 @@ async def select(*cases: Case, default: bool = False) -> Selected:
         if is_send:
             ch._try_send(value, False)  # type: ignore[union-attr]  # raises if closed
             return _new_selected(Selected, (chosen, None, True))
+        buf = ch._buf  # type: ignore[union-attr]
+        if buf:  # _try_recv's first steps, inline
+            value = buf.popleft()
+            q = ch._senders  # type: ignore[union-attr]
+            if q:  # a slot just freed: the first parked sender's value moves in
+                moved = _take(q, False)
+                if moved is not _NONE:
+                    buf.append(moved)
+            return _new_selected(Selected, (chosen, value, True))
         value = ch._try_recv(False)  # type: ignore[union-attr]
         if value is _CLOSED:
             return _new_selected(Selected, (chosen, None, False))
@@ -240,7 +257,7 @@ async def select(*cases: Case, default: bool = False) -> Selected:
                 return outcome  # type: ignore[no-any-return]
             fut = _Future(loop=loop)
             cell, entries = _enqueue(cases, fut, True)
-    task = _task_on(loop)  # type: ignore[arg-type]
+    task = _current_tasks.get(loop) or _current_task(loop)  # _task_on(loop), inline
     parked[task] = _reason("select") if _overrides[0] else "select"  # type: ignore[index]
     try:
         try:

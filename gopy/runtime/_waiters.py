@@ -157,14 +157,29 @@ def _hand_over(q: _WaitQueue, value: Any, locked: bool) -> bool:
         w = entry[0]
         if w is None:
             q.dead -= 1
-        elif not locked and entry[2] is None and not w.done():
-            # _complete's commonest case inline: a plain receiver of the owner's loop.
+        elif not locked and (entry[2] is None or not w[3]):
+            # _complete's commonest cases inline, on the owner's thread: a plain
+            # receiver, or a select none of whose channels is shared (either
+            # waits on a future of a loop of this thread).
+            index = entry[2]
             entry[0] = None
-            entry[1] = value
+            if index is None:
+                if w.done():  # cancelled, not resumed yet
+                    entry[0] = _POPPED
+                    continue
+                entry[1] = value
+                result = value
+            else:
+                cell = w
+                w = cell[0]
+                if w is None or w.done():  # committed elsewhere, or cancelled
+                    continue
+                cell[0] = None
+                cell[1] = result = (index, value, True)
             if q and q[0][0] is None:
                 _trim(q)
             try:
-                w.set_result(value)
+                w.set_result(result)
             except RuntimeError:  # a task of a closed loop: the next receiver gets the value
                 continue
             return True
@@ -324,7 +339,17 @@ def _withdraw_all(entries: list[Any]) -> None:
     for q, entry in entries:
         if entry[0] is not None:
             entry[0] = None
-            _withdraw(q, entry)
+            # _withdraw's commonest cases inline: the entry at either end.
+            if q[-1] is entry:
+                q.pop()
+                if q and q[-1][0] is None:
+                    _trim(q)
+            elif q[0] is entry:
+                q.popleft()
+                if q and q[0][0] is None:
+                    _trim(q)
+            else:
+                _withdraw(q, entry)
 
 
 def _reason(default: str) -> str:
