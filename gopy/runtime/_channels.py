@@ -297,7 +297,9 @@ class chan(_ThreadSide[T], Generic[T]):
             buf.append(value)  # type: ignore[union-attr]
             return
         # Slow path: park until a receiver takes the value or the channel closes.
-        loop = _SOLO_LOOP if self._owner is _SOLO else _get_running_loop()
+        loop = _SOLO_LOOP if self._owner is _SOLO else None
+        if loop is None:
+            loop = _get_running_loop()
         self._loop = loop  # the loop to ask for a hand-over (it may have changed)
         fut = _Future(loop=loop)
         entry = [fut, value, None, self._owner]
@@ -351,7 +353,9 @@ class chan(_ThreadSide[T], Generic[T]):
         sender handed over a value is absorbed (the value is returned and the
         cancellation re-delivered later); otherwise the entry leaves the queue.
         """
-        loop = _SOLO_LOOP if self._owner is _SOLO else _get_running_loop()
+        loop = _SOLO_LOOP if self._owner is _SOLO else None
+        if loop is None:
+            loop = _get_running_loop()
         self._loop = loop  # the loop to ask for a hand-over (it may have changed)
         fut = _Future(loop=loop)
         entry = [fut, None, None, self._owner]
@@ -419,7 +423,9 @@ class chan(_ThreadSide[T], Generic[T]):
         if self._closed:
             return None  # type: ignore[return-value]
         # _park_receiver's steps, inline: one coroutine frame less per parked receiver.
-        loop = _SOLO_LOOP if self._owner is _SOLO else _get_running_loop()
+        loop = _SOLO_LOOP if self._owner is _SOLO else None
+        if loop is None:
+            loop = _get_running_loop()
         self._loop = loop  # the loop to ask for a hand-over (it may have changed)
         fut = _Future(loop=loop)
         entry = [fut, None, None, self._owner]

@@ -98,9 +98,8 @@ def _is_plain_loop_type(cls: type) -> bool:
 
 def go(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
     """Start ``fn(*args, **kwargs)`` as a goroutine (Go's ``go f(args)``)."""
-    if _SLOW_LOOKUP and _get_ident() == _SOLO:
-        loop = _SOLO_LOOP
-    else:
+    loop = _SOLO_LOOP if _SLOW_LOOKUP and _get_ident() == _SOLO else None
+    if loop is None:
         loop = _get_running_loop()
     if loop is None:
         return _go_from_thread(fn, args, kwargs)

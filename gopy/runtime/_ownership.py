@@ -23,26 +23,32 @@ thread that runs a second loop after its first one stopped, and reaches a
 channel bound under the first one only through fast paths, is not asked; a
 parked operation re-registers the thread's current loop.)
 
-While event loops have run on one thread only (the usual program), the
-check is cheaper still: every asyncio operation then runs on that thread,
-so the fast paths compare ``chan._owner`` with ``solo()``, that thread's
-interned ident, by identity, and call ``threading.get_ident()`` only when
-they differ. The first loop to start on a second thread turns the bias off
-for good (``solo()`` becomes ``NOBODY``), under the lock and before that loop
-runs any task, so that no operation of its tasks takes the owner's fast path
-on a channel it does not own; the owner thread, which may still read the
-old value, is the owner of what it touches. Loops are seen through
-``asyncio._set_running_loop``, which every asyncio loop calls as it starts:
-``install_loop_watch`` wraps it. A loop gopy cannot see (uvloop imported
-before gopy keeps its own reference to the function; a thread that already
-ran Python code when gopy was imported may run one) leaves the bias off
-from the start. An async operation must run in a task of a running loop (a
-coroutine stepped by hand on another thread is not seen).
+While one thread only runs event loops (the usual program), the check is
+cheaper still: every asyncio operation then runs on that thread, so the
+fast paths compare ``chan._owner`` with ``solo()``, that thread's interned
+ident, by identity, and call ``threading.get_ident()`` only when they
+differ; a park and ``go()`` read its running loop, ``solo_loop()``, instead
+of looking it up (a ``getpid()`` system call on 3.11), and a channel made
+while it runs is bound to it at once. gopy sees each loop start and stop
+through ``asyncio._set_running_loop``, which every asyncio loop calls
+(``install_loop_watch`` wraps it). The bias belongs to the one thread that
+runs a loop (the last one keeps it while none does); a loop starting on a
+second thread ends it, under ``_solo_lock`` and before that loop runs any
+task, so that none of its tasks takes the owner's fast path on a channel it
+does not own; when only one thread runs a loop again, that thread gets it.
+A thread that still reads an old value is the owner of what it touches
+through it. A loop gopy cannot see leaves the bias off for good: uvloop
+imported before gopy (it keeps its own reference to the function), a
+thread that already ran Python code when gopy was imported, a forked child
+(its parent's threads may have held the locks). An async operation must run
+in a task of a running loop (a coroutine stepped by hand on another thread
+is not seen).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import threading
 from typing import Any
@@ -75,7 +81,8 @@ class _NoThread:
         return self._name
 
 
-#: ``solo()`` once loops ran on two threads (or might have): never a channel's owner
+#: ``solo()`` while two threads run loops, or for good when gopy cannot see
+#: every loop: never a channel's owner
 NOBODY: Any = _NoThread("<no solo loop thread>")
 #: ``solo()`` before any loop ran
 _UNSEEN: Any = _NoThread("<no loop yet>")
@@ -86,10 +93,18 @@ _solo_loop: asyncio.AbstractEventLoop | None = None
 #: module namespaces that keep copies of ``solo()`` and ``solo_loop()`` as
 #: ``_SOLO`` and ``_SOLO_LOOP`` (a module global is the cheapest read)
 _solo_watchers: list[dict[str, Any]] = []
+#: thread ident -> the loop it runs now, for every loop seen running
+_running: dict[int, asyncio.AbstractEventLoop] = {}
+#: loops gopy cannot see may run: no bias, for good
+_blind = False
+# Guards the four names above. Not the runtime lock: a loop may start in a
+# signal handler or a finalizer of a thread that holds that one (reentrant
+# for the same reason).
+_solo_lock = threading.RLock()
 
 
 def solo() -> Any:
-    """The interned ident of the one thread that has run event loops, else a marker."""
+    """The interned ident of the one thread that runs event loops, else a marker."""
     return _solo
 
 
@@ -100,46 +115,58 @@ def solo_loop() -> asyncio.AbstractEventLoop | None:
 
 def watch_solo(namespace: dict[str, Any]) -> None:
     """Keep ``namespace["_SOLO"]`` and ``namespace["_SOLO_LOOP"]`` current (a module's globals)."""
-    with _lock:
+    with _solo_lock:
         _solo_watchers.append(namespace)
         namespace["_SOLO"] = _solo
         namespace["_SOLO_LOOP"] = _solo_loop
 
 
-def _set_solo(value: Any) -> None:
-    global _solo
+def _set_solo(value: Any, loop: asyncio.AbstractEventLoop | None) -> None:
+    global _solo, _solo_loop
+    # The loop first: a thread that reads the new ident reads its loop too
+    # (and a park or go() that reads None looks the loop up).
+    _solo_loop = loop
+    for namespace in _solo_watchers:
+        namespace["_SOLO_LOOP"] = loop
     _solo = value
     for namespace in _solo_watchers:
         namespace["_SOLO"] = value
 
 
-def _set_solo_loop(loop: asyncio.AbstractEventLoop | None) -> None:
-    global _solo_loop
-    _solo_loop = loop
-    for namespace in _solo_watchers:
-        namespace["_SOLO_LOOP"] = loop
-
-
-def _loop_starts(loop: asyncio.AbstractEventLoop) -> None:
-    """A loop starts running on the calling thread: keep the bias, take it, or end it."""
+def _loop_switch(loop: asyncio.AbstractEventLoop | None) -> None:
+    """A loop starts (``loop``) or stops (``None``) on the calling thread: keep,
+    move or end the bias. It is held by the one thread that runs a loop (and
+    kept by the last one while none does)."""
     me = _get_ident()
-    with _lock:
-        if _solo is NOBODY:
+    with _solo_lock:
+        if _blind:
             return
-        if _solo is _UNSEEN:
-            _set_solo(_idents.setdefault(me, me))
-        elif _solo != me:
-            _set_solo(NOBODY)
-            loop = None
-        _set_solo_loop(loop)
+        if loop is None:
+            _running.pop(me, None)
+        else:
+            _running[me] = loop
+        if len(_running) == 1:
+            ((ident, running),) = _running.items()
+            _set_solo(_idents.setdefault(ident, ident), running)
+        elif _running:
+            _set_solo(NOBODY, None)
+        elif _solo is not NOBODY:
+            _set_solo(_solo, None)
 
 
-def _loop_stops() -> None:
-    """A loop stops on the calling thread (also in a forked child: no lock taken)."""
-    if _solo == _get_ident():
-        # Only the solo thread writes its loop; a concurrent end of the bias
-        # may leave either value, unused once _SOLO is NOBODY.
-        _set_solo_loop(None)
+def _go_blind() -> None:
+    global _blind
+    _blind = True
+    _running.clear()
+    _set_solo(NOBODY, None)
+
+
+def _after_fork_in_child() -> None:
+    # One thread, whose running loop (if any) is its parent's: no bias, and
+    # a fresh lock in case another thread of the parent held it.
+    global _solo_lock
+    _solo_lock = threading.RLock()
+    _go_blind()
 
 
 def install_loop_watch() -> None:
@@ -150,28 +177,23 @@ def install_loop_watch() -> None:
     original = current
 
     def _set_running_loop(loop: asyncio.AbstractEventLoop | None) -> None:
-        if _solo is not NOBODY:
-            if loop is None:
-                _loop_stops()
-            else:
-                _loop_starts(loop)
+        if not _blind:
+            _loop_switch(loop)
         original(loop)
 
     _set_running_loop._gopy_watch = True  # type: ignore[attr-defined]
     _set_running_loop.__wrapped__ = original  # type: ignore[attr-defined]
     asyncio.events._set_running_loop = _set_running_loop
     asyncio._set_running_loop = _set_running_loop  # type: ignore[attr-defined]
-    with _lock:
-        if _solo is not _UNSEEN:
-            return
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_after_fork_in_child)
+    with _solo_lock:
         if len(sys._current_frames()) > 1 or "uvloop" in sys.modules:
-            _set_solo(NOBODY)  # loops gopy cannot see may exist
+            _go_blind()  # loops gopy cannot see may run (or start later)
         else:
             loop = _get_running_loop()
             if loop is not None:  # imported inside a running loop
-                me = _get_ident()
-                _set_solo(_idents.setdefault(me, me))
-                _set_solo_loop(loop)
+                _loop_switch(loop)
 
 
 class _Request:
