@@ -53,7 +53,7 @@ import sys
 import threading
 from typing import Any
 
-from gopy.runtime._waiters import _contend, _lock, _wake
+from gopy.runtime._waiters import _Marker, _contend, _lock, _wake
 
 __all__ = ["SHARED", "UNBOUND", "NOBODY", "adopt", "adopt_async", "solo", "solo_loop", "watch_solo"]
 
@@ -71,21 +71,11 @@ _idents: dict[int, int] = {}
 # -- the single-loop-thread bias -----------------------------------------
 
 
-class _NoThread:
-    __slots__ = ("_name",)
-
-    def __init__(self, name: str) -> None:
-        self._name = name
-
-    def __repr__(self) -> str:
-        return self._name
-
-
 #: ``solo()`` while two threads run loops, or for good when gopy cannot see
 #: every loop: never a channel's owner
-NOBODY: Any = _NoThread("<no solo loop thread>")
+NOBODY: Any = _Marker("<no solo loop thread>")
 #: ``solo()`` before any loop ran
-_UNSEEN: Any = _NoThread("<no loop yet>")
+_UNSEEN: Any = _Marker("<no loop yet>")
 
 _solo: Any = _UNSEEN
 #: the loop running on the solo thread (None between its loops)
